@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+
+namespace WalkieTalkie.Server.Infrastructure;
+
+/// <summary>The Matrix standard error response: {"errcode", "error"} with an HTTP status.</summary>
+public sealed record MatrixError(
+    [property: JsonPropertyName("errcode")] string ErrCode,
+    [property: JsonPropertyName("error")] string Error)
+{
+    [JsonIgnore] public int Status { get; init; } = StatusCodes.Status400BadRequest;
+
+    [JsonPropertyName("retry_after_ms"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? RetryAfterMs { get; init; }
+
+    public IResult ToResult() => TypedResults.Json(this, statusCode: Status);
+
+    public static MatrixError Unrecognized(string error, int status = 404) => new("M_UNRECOGNIZED", error) { Status = status };
+    public static MatrixError NotJson(string error) => new("M_NOT_JSON", error);
+    public static MatrixError BadJson(string error) => new("M_BAD_JSON", error);
+    public static MatrixError InvalidParam(string error) => new("M_INVALID_PARAM", error);
+    public static MatrixError MissingParam(string error) => new("M_MISSING_PARAM", error);
+    public static MatrixError Forbidden(string error) => new("M_FORBIDDEN", error) { Status = 403 };
+    public static MatrixError NotFound(string error) => new("M_NOT_FOUND", error) { Status = 404 };
+    public static MatrixError MissingToken() => new("M_MISSING_TOKEN", "Missing access token") { Status = 401 };
+    public static MatrixError UnknownToken() => new("M_UNKNOWN_TOKEN", "Unknown or expired access token") { Status = 401 };
+    public static MatrixError TooLarge(string error) => new("M_TOO_LARGE", error) { Status = 413 };
+    public static MatrixError LimitExceeded(long retryAfterMs) => new("M_LIMIT_EXCEEDED", "Too many requests") { Status = 429, RetryAfterMs = retryAfterMs };
+    public static MatrixError Unknown(string error) => new("M_UNKNOWN", error) { Status = 500 };
+}
+
+/// <summary>Thrown where returning a result is awkward (deep in request parsing); mapped by the error middleware.</summary>
+public sealed class MatrixException(MatrixError error) : Exception(error.Error)
+{
+    public MatrixError MatrixError { get; } = error;
+}

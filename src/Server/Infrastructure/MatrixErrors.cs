@@ -1,0 +1,62 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+
+namespace WalkieTalkie.Server.Infrastructure;
+
+/// <summary>Every failure leaves the server as a Matrix error: unknown routes, wrong methods, bad JSON, crashes.</summary>
+public static class MatrixErrors
+{
+    public static IServiceCollection AddMatrixErrors(this IServiceCollection services)
+    {
+        // Binding failures throw, so the handler below can answer M_NOT_JSON instead of an empty 400.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull);
+        services.AddExceptionHandler<MatrixExceptionHandler>();
+        services.AddProblemDetails();
+        return services;
+    }
+
+    public static WebApplication UseMatrixErrors(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(async ctx =>
+        {
+            var response = ctx.HttpContext.Response;
+            if (response.HasStarted || response.ContentLength > 0 || response.ContentType is not null) return;
+            MatrixError? error = response.StatusCode switch
+            {
+                404 => MatrixError.Unrecognized("Unrecognized request"),
+                405 => MatrixError.Unrecognized("Method not allowed for this endpoint", 405),
+                _ => null,
+            };
+            if (error is not null) await response.WriteAsJsonAsync(error);
+        });
+        return app;
+    }
+}
+
+sealed class MatrixExceptionHandler(ILogger<MatrixExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
+    {
+        var error = exception switch
+        {
+            MatrixException m => m.MatrixError,
+            BadHttpRequestException { InnerException: JsonException } => MatrixError.NotJson("Content not JSON."),
+            BadHttpRequestException b when b.Message.Contains("JSON", StringComparison.OrdinalIgnoreCase) => MatrixError.NotJson("Content not JSON."),
+            BadHttpRequestException b when b.StatusCode == 413 => MatrixError.TooLarge("Request body too large"),
+            BadHttpRequestException b => MatrixError.BadJson(b.Message) with { Status = b.StatusCode },
+            JsonException => MatrixError.NotJson("Content not JSON."),
+            _ => null,
+        };
+        if (error is null)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);
+            error = MatrixError.Unknown("Internal server error");
+        }
+        http.Response.StatusCode = error.Status;
+        await http.Response.WriteAsJsonAsync(error, ct);
+        return true;
+    }
+}

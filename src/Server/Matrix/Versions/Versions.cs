@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+using WalkieTalkie.Server.Infrastructure;
+
+namespace WalkieTalkie.Server.Matrix.Versions;
+
+/// <summary>GET /_matrix/client/versions and /.well-known/matrix/client (spec: Server discovery).</summary>
+public static class Versions
+{
+    public const string Msc4002 = "org.matrix.msc4002";
+
+    static readonly string[] SpecVersions =
+        ["r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0.6.0", "r0.6.1",
+         "v1.1", "v1.2", "v1.3", "v1.4", "v1.5", "v1.6", "v1.7", "v1.8", "v1.9", "v1.10", "v1.11"];
+
+    public static void MapVersions(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/_matrix/client/versions", () => TypedResults.Ok(new
+        {
+            versions = SpecVersions,
+            unstable_features = new Dictionary<string, bool> { [Msc4002] = true },
+        }));
+
+        app.MapGet("/.well-known/matrix/client", (HttpRequest request, IOptions<MatrixOptions> options) =>
+            TypedResults.Ok(new Dictionary<string, object>
+            {
+                ["m.homeserver"] = new { base_url = options.Value.PublicBaseUrl ?? $"{request.Scheme}://{request.Host}" },
+            }));
+    }
+}

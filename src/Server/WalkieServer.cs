@@ -1,0 +1,67 @@
+using JasperFx;
+using JasperFx.CodeGeneration;
+using JasperFx.Events;
+using JasperFx.Resources;
+using Marten;
+using Wolverine;
+using Wolverine.Marten;
+using WalkieTalkie.Server.Infrastructure;
+using WalkieTalkie.Server.Matrix.Versions;
+
+namespace WalkieTalkie.Server;
+
+/// <summary>The composition root, shared by Program.cs and by tests that host real servers.</summary>
+public static class WalkieServer
+{
+    public const string ConnectionName = "walkie";
+    public const string ActivitySource = "WalkieTalkie.Server";
+
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults(ActivitySource);
+        builder.AddNpgsqlDataSource(ConnectionName);
+
+        builder.Services.Configure<MatrixOptions>(builder.Configuration.GetSection(MatrixOptions.Section));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddMatrixErrors();
+        builder.Services.AddCors(cors => cors.AddDefaultPolicy(MatrixCors.Policy));
+
+        builder.Services.AddMarten(opts =>
+            {
+                opts.DatabaseSchemaName = "walkie";
+                opts.Events.StreamIdentity = StreamIdentity.AsString;
+                opts.Events.MetadataConfig.HeadersEnabled = false;
+            })
+            .UseNpgsqlDataSource()
+            .UseLightweightSessions()
+            .IntegrateWithWolverine();
+
+        builder.Host.UseWolverine(opts =>
+        {
+            opts.Policies.AutoApplyTransactions();
+            opts.Policies.UseDurableLocalQueues();
+            // Scheduled messages are the restart-proof backstop for timers; poll them every second.
+            opts.Durability.ScheduledJobPollingTime = TimeSpan.FromSeconds(1);
+        });
+
+        builder.Services.CritterStackDefaults(x =>
+        {
+            x.Development.ResourceAutoCreate = AutoCreate.CreateOrUpdate;
+            x.Development.GeneratedCodeMode = TypeLoadMode.Dynamic;
+            x.Production.ResourceAutoCreate = AutoCreate.None;
+            x.Production.GeneratedCodeMode = TypeLoadMode.Auto;
+        });
+        if (builder.Environment.IsDevelopment())
+            builder.Services.AddResourceSetupOnStartup();
+
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseMatrixErrors();
+        app.UseCors();
+        app.MapDefaultEndpoints();
+        app.MapVersions();
+        return app;
+    }
+}

@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace WalkieTalkie.Server.IntegrationTests.Infrastructure;
+
+/// <summary>A real WalkieTalkie server in this process: Kestrel on a free loopback port, real PostgreSQL.</summary>
+public sealed class WalkieHost : IAsyncDisposable
+{
+    public WebApplication App { get; }
+    public Uri BaseAddress { get; }
+    public IServiceProvider Services => App.Services;
+
+    WalkieHost(WebApplication app, Uri baseAddress)
+    {
+        App = app;
+        BaseAddress = baseAddress;
+    }
+
+    public static async Task<WalkieHost> StartAsync(string connectionString, IDictionary<string, string?>? settings = null,
+        Action<WebApplicationBuilder>? configure = null)
+    {
+        // Settings go in as command-line configuration: services read some of them while being registered.
+        var all = new Dictionary<string, string?>
+        {
+            ["environment"] = "Development",
+            ["ConnectionStrings:walkie"] = connectionString,
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
+        var args = all.Select(kv => $"--{kv.Key}={kv.Value}").ToArray();
+
+        var app = WalkieServer.Create(args, builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            configure?.Invoke(builder);
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new WalkieHost(app, new Uri(address));
+    }
+
+    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}
