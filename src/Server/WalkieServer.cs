@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using JasperFx;
 using JasperFx.CodeGeneration;
 using JasperFx.Events;
@@ -6,6 +8,7 @@ using Marten;
 using Wolverine;
 using Wolverine.Marten;
 using WalkieTalkie.Server.Infrastructure;
+using WalkieTalkie.Server.Matrix.Account;
 using WalkieTalkie.Server.Matrix.Versions;
 
 namespace WalkieTalkie.Server;
@@ -25,6 +28,14 @@ public static class WalkieServer
         builder.Services.Configure<MatrixOptions>(builder.Configuration.GetSection(MatrixOptions.Section));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddMatrixErrors();
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            // Matrix JSON is snake_case; dictionary keys (event content, state keys) stay as given.
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+        builder.Services.AddMatrixRateLimits(builder.Configuration);
+        builder.Services.AddAccounts(builder.Configuration, builder.Environment.IsDevelopment());
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(MatrixCors.Policy));
 
         builder.Services.AddMarten(opts =>
@@ -41,6 +52,8 @@ public static class WalkieServer
         {
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
+            // Tests host the server from a test runner; handlers live in this assembly.
+            opts.ApplicationAssembly = typeof(WalkieServer).Assembly;
             // Scheduled messages are the restart-proof backstop for timers; poll them every second.
             opts.Durability.ScheduledJobPollingTime = TimeSpan.FromSeconds(1);
         });
@@ -60,8 +73,11 @@ public static class WalkieServer
         var app = builder.Build();
         app.UseMatrixErrors();
         app.UseCors();
+        app.UseRateLimiter();
         app.MapDefaultEndpoints();
         app.MapVersions();
+        var v3 = app.MapGroup("/_matrix/client/v3");
+        v3.MapAccount();
         return app;
     }
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Http.Json;
 
 namespace WalkieTalkie.Server.Infrastructure;
 
@@ -11,7 +10,6 @@ public static class MatrixErrors
     {
         // Binding failures throw, so the handler below can answer M_NOT_JSON instead of an empty 400.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.Configure<JsonOptions>(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull);
         services.AddExceptionHandler<MatrixExceptionHandler>();
         services.AddProblemDetails();
         return services;
@@ -43,6 +41,9 @@ sealed class MatrixExceptionHandler(ILogger<MatrixExceptionHandler> logger) : IE
         var error = exception switch
         {
             MatrixException m => m.MatrixError,
+            // Valid JSON of the wrong shape is M_BAD_JSON; anything unparsable is M_NOT_JSON.
+            BadHttpRequestException { InnerException: JsonException j } when j.Message.Contains("could not be converted") =>
+                MatrixError.BadJson("JSON of the wrong shape: " + j.Path),
             BadHttpRequestException { InnerException: JsonException } => MatrixError.NotJson("Content not JSON."),
             BadHttpRequestException b when b.Message.Contains("JSON", StringComparison.OrdinalIgnoreCase) => MatrixError.NotJson("Content not JSON."),
             BadHttpRequestException b when b.StatusCode == 413 => MatrixError.TooLarge("Request body too large"),

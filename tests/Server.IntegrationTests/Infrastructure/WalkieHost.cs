@@ -27,6 +27,8 @@ public sealed class WalkieHost : IAsyncDisposable
             ["environment"] = "Development",
             ["ConnectionStrings:walkie"] = connectionString,
             ["Logging:LogLevel:Default"] = "Warning",
+            // Tests create many users; the KDF cost is production's concern.
+            ["Passwords:Iterations"] = "1000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
         var args = all.Select(kv => $"--{kv.Key}={kv.Value}").ToArray();

@@ -1,0 +1,41 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+
+namespace WalkieTalkie.Server.Infrastructure;
+
+/// <summary>Matrix identifiers (spec appendix "Identifier Grammar").</summary>
+public static partial class MatrixIds
+{
+    /// <summary>Localparts of new users: lower-case a-z, 0-9, `._=-/+`, at most 255 bytes with the server name.</summary>
+    public static bool IsValidLocalpart(string localpart) =>
+        localpart.Length is > 0 and <= 200 && LocalpartRegex().IsMatch(localpart);
+
+    public static string UserId(string localpart, string serverName) => $"@{localpart}:{serverName}";
+
+    public static bool TryParseUserId(string userId, out string localpart, out string serverName)
+    {
+        localpart = serverName = "";
+        if (userId.Length < 4 || userId[0] != '@') return false;
+        var colon = userId.IndexOf(':');
+        if (colon < 2 || colon == userId.Length - 1) return false;
+        localpart = userId[1..colon];
+        serverName = userId[(colon + 1)..];
+        return true;
+    }
+
+    public static string NewRoomId(string serverName) => $"!{RandomToken(18)}:{serverName}";
+
+    /// <summary>Room version 4+ event ids are `$` + url-safe base64 of a hash; ours are random of the same shape.</summary>
+    public static string NewEventId() => "$" + RandomToken(43);
+
+    public static string RandomToken(int length)
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        Span<char> chars = stackalloc char[length];
+        for (var i = 0; i < length; i++) chars[i] = alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)];
+        return new string(chars);
+    }
+
+    [GeneratedRegex("^[a-z0-9._=/+-]+$")]
+    private static partial Regex LocalpartRegex();
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Marten;
+using WalkieTalkie.Server.Infrastructure;
+
+namespace WalkieTalkie.Server.Matrix.Account;
+
+/// <summary>A user-interactive auth session (Marten document so any server process can continue it).</summary>
+public sealed record UiaSession(string Id, DateTimeOffset CreatedAt);
+
+/// <summary>The spec's user-interactive authentication API: 401 with flows and a session, then the client retries with `auth`.</summary>
+public static class UserInteractiveAuth
+{
+    public sealed record AuthDict(string? Type, string? Session, string? Token, string? Password, string? User);
+
+    public static AuthDict? Read(JsonElement? auth)
+    {
+        if (auth is not { ValueKind: JsonValueKind.Object } a) return null;
+        string? S(string name) => a.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var user = a.TryGetProperty("identifier", out var id) && id.ValueKind == JsonValueKind.Object
+                   && id.TryGetProperty("user", out var u) && u.ValueKind == JsonValueKind.String
+            ? u.GetString()
+            : S("user");
+        return new AuthDict(S("type"), S("session"), S("token"), S("password"), user);
+    }
+
+    public static async Task<bool> IsKnownSessionAsync(IQuerySession session, string? id, CancellationToken ct) =>
+        id is not null && await session.LoadAsync<UiaSession>(id, ct) is not null;
+
+    public static async Task<IResult> ChallengeAsync(IDocumentSession session, string[][] flows, DateTimeOffset now,
+        CancellationToken ct, string? existing = null, MatrixError? error = null)
+    {
+        var id = existing ?? MatrixIds.RandomToken(24);
+        if (existing is null)
+        {
+            session.Store(new UiaSession(id, now));
+            await session.SaveChangesAsync(ct);
+        }
+
+        var body = new Dictionary<string, object>
+        {
+            ["flows"] = flows.Select(stages => new { stages }).ToArray(),
+            ["params"] = new { },
+            ["session"] = id,
+        };
+        if (error is not null)
+        {
+            body["errcode"] = error.ErrCode;
+            body["error"] = error.Error;
+        }
+        return TypedResults.Json(body, statusCode: 401);
+    }
+}
