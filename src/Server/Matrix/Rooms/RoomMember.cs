@@ -1,0 +1,15 @@
+namespace WalkieTalkie.Server.Matrix.Rooms;
+
+/// <summary>
+/// Current membership of one user in one room (Marten document, id "room id|user id"), written in the same
+/// transaction as the m.room.member event. Seq is that event's global sequence number.
+/// </summary>
+public sealed record RoomMember(string Id, string RoomId, string UserId, string Membership, long Seq)
+{
+    public static string Key(string roomId, string userId) => $"{roomId}|{userId}";
+}
+
+public static class Memberships
+{
+    public const string Join = "join", Invite = "invite", Leave = "leave", Ban = "ban", Knock = "knock";
+}
