@@ -4,11 +4,14 @@ using JasperFx;
 using JasperFx.CodeGeneration;
 using JasperFx.Events;
 using JasperFx.Resources;
+using Weasel.Core;
 using Marten;
 using Wolverine;
 using Wolverine.Marten;
 using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Matrix.Account;
+using WalkieTalkie.Server.Matrix.Rooms;
+using WalkieTalkie.Server.Matrix.Sync;
 using WalkieTalkie.Server.Matrix.Versions;
 
 namespace WalkieTalkie.Server;
@@ -36,6 +39,8 @@ public static class WalkieServer
         });
         builder.Services.AddMatrixRateLimits(builder.Configuration);
         builder.Services.AddAccounts(builder.Configuration, builder.Environment.IsDevelopment());
+        builder.Services.AddRooms();
+        builder.Services.AddSync();
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(MatrixCors.Policy));
 
         builder.Services.AddMarten(opts =>
@@ -43,6 +48,8 @@ public static class WalkieServer
                 opts.DatabaseSchemaName = "walkie";
                 opts.Events.StreamIdentity = StreamIdentity.AsString;
                 opts.Events.MetadataConfig.HeadersEnabled = false;
+                // Enums as names: reordering an enum must not change the meaning of stored events.
+                opts.UseSystemTextJsonForSerialization(EnumStorage.AsString);
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions()
@@ -78,6 +85,8 @@ public static class WalkieServer
         app.MapVersions();
         var v3 = app.MapGroup("/_matrix/client/v3");
         v3.MapAccount();
+        v3.MapRooms();
+        v3.MapSync();
         return app;
     }
 }

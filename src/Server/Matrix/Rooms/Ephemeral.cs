@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+using Marten;
+using WalkieTalkie.Server.Infrastructure;
+using WalkieTalkie.Server.Infrastructure.Auth;
+using WalkieTalkie.Server.Infrastructure.Sync;
+using WalkieTalkie.Server.Matrix.AccountData;
+
+namespace WalkieTalkie.Server.Matrix.Rooms;
+
+/// <summary>A read receipt (event on the room's receipts stream, so /sync orders it like everything else).</summary>
+public sealed record ReceiptSent(string RoomId, string UserId, string ReceiptType, string EventId, string? ThreadId, long Ts);
+
+/// <summary>PUT /rooms/{roomId}/typing/{userId}, POST /rooms/{roomId}/receipt/{type}/{eventId}, POST /rooms/{roomId}/read_markers.</summary>
+public static class Ephemeral
+{
+    static readonly string[] ReceiptTypes = ["m.read", "m.read.private"];
+
+    public static void MapEphemeral(this RouteGroupBuilder v3)
+    {
+        v3.MapPut("/rooms/{roomId}/typing/{userId}", async (string roomId, string userId, HttpContext http, IQuerySession q,
+            EphemeralBoard board, CancellationToken ct) =>
+        {
+            if (userId != http.Device().UserId) return MatrixError.Forbidden("You can only set your own typing state").ToResult();
+            var (_, error) = await ReadRoom.ReadableAsync(q, roomId, userId, ct);
+            if (error is not null) return error;
+            var body = await MatrixJson.ReadObjectAsync(http.Request);
+            if (body["typing"] is not JsonValue t || !t.TryGetValue<bool>(out var typing)) return MatrixError.BadJson("`typing` must be a boolean").ToResult();
+            var timeout = body["timeout"] is JsonValue v && v.TryGetValue<long>(out var ms) ? Math.Clamp(ms, 0, 120_000) : 30_000;
+            await board.SetTypingAsync(roomId, userId, typing, TimeSpan.FromMilliseconds(timeout));
+            return TypedResults.Ok(new { });
+        }).RequireAccessToken();
+
+        v3.MapPost("/rooms/{roomId}/receipt/{receiptType}/{eventId}", async (string roomId, string receiptType, string eventId,
+            HttpContext http, IDocumentStore store, TimeProvider clock, CancellationToken ct) =>
+        {
+            if (receiptType is not ("m.read" or "m.read.private" or "m.fully_read"))
+                return MatrixError.InvalidParam($"Unknown receipt type {receiptType}").ToResult();
+            var body = await MatrixJson.ReadObjectAsync(http.Request);
+            return await ReceiptAsync(store, http.Device().UserId, roomId, [(receiptType, eventId)], body.String("thread_id"), clock, ct);
+        }).RequireAccessToken();
+
+        v3.MapPost("/rooms/{roomId}/read_markers", async (string roomId, HttpContext http, IDocumentStore store, TimeProvider clock,
+            CancellationToken ct) =>
+        {
+            var body = await MatrixJson.ReadObjectAsync(http.Request);
+            var markers = new[] { "m.fully_read", "m.read", "m.read.private" }
+                .Select(k => (Type: k, EventId: body.String(k))).Where(m => m.EventId is not null).Select(m => (m.Type, m.EventId!)).ToList();
+            return await ReceiptAsync(store, http.Device().UserId, roomId, markers, null, clock, ct);
+        }).RequireAccessToken();
+    }
+
+    static async Task<IResult> ReceiptAsync(IDocumentStore store, string userId, string roomId, List<(string Type, string EventId)> receipts,
+        string? threadId, TimeProvider clock, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        var (_, error) = await ReadRoom.ReadableAsync(session, roomId, userId, ct);
+        if (error is not null) return error;
+        foreach (var (_, eventId) in receipts)
+            if (await RoomWriter.LoadEventAsync(session, eventId, ct) is not { } e || e.RoomId != roomId)
+                return MatrixError.NotFound($"Unknown event {eventId}").ToResult();
+
+        await SyncLog.BeginAsync(session, ct);
+        var ts = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var (type, eventId) in receipts)
+        {
+            // m.fully_read is the user's read marker: room account data, not a receipt others see.
+            if (type == "m.fully_read")
+                session.Events.Append(SyncStreams.AccountData(userId), new AccountDataSet(userId, roomId, "m.fully_read",
+                    new JsonObject { ["event_id"] = eventId }.ToJsonString(), clock.GetUtcNow()));
+            else if (ReceiptTypes.Contains(type))
+                session.Events.Append(SyncStreams.Receipts(roomId), new ReceiptSent(roomId, userId, type, eventId, threadId, ts));
+        }
+        await session.SaveChangesAsync(ct);
+        return TypedResults.Ok(new { });
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text.Json.Nodes;
+
+namespace WalkieTalkie.Server.Matrix.Rooms;
+
+/// <summary>A state event as held in the room's current state.</summary>
+public sealed record StateEntry(string EventId, string Sender, string Content, long OriginServerTs);
+
+/// <summary>
+/// Current state of a room (Marten document, id = room id): the projection of the room's event stream, written in
+/// the same transaction as the events (under the sync append lock, so it is never stale for a writer).
+/// <see cref="Apply"/> is the only way it changes, and <see cref="Replay"/> rebuilds it from the stream.
+/// </summary>
+public sealed class RoomState
+{
+    public string Id { get; set; } = "";
+    public Dictionary<string, Dictionary<string, StateEntry>> State { get; set; } = [];
+    public long EventCount { get; set; }
+    /// <summary>Event ids of this room that were redacted, with the redaction event's id.</summary>
+    public Dictionary<string, string> Redactions { get; set; } = [];
+
+    public static RoomState Replay(string roomId, IEnumerable<RoomEvent> events)
+    {
+        var state = new RoomState { Id = roomId };
+        foreach (var e in events) state.Apply(e);
+        return state;
+    }
+
+    public void Apply(RoomEvent e)
+    {
+        EventCount++;
+        if (e.Redacts is not null) Redactions[e.Redacts] = e.EventId;
+        if (e.StateKey is null) return;
+        if (!State.TryGetValue(e.Type, out var byKey)) State[e.Type] = byKey = [];
+        byKey[e.StateKey] = new StateEntry(e.EventId, e.Sender, e.Content, e.OriginServerTs);
+    }
+
+    public bool Exists => Get(EventTypes.Create, "") is not null;
+
+    public StateEntry? Get(string type, string stateKey) =>
+        State.TryGetValue(type, out var byKey) && byKey.TryGetValue(stateKey, out var entry) ? entry : null;
+
+    public JsonObject? Content(string type, string stateKey) =>
+        Get(type, stateKey) is { } entry ? JsonNode.Parse(entry.Content)?.AsObject() : null;
+
+    public IEnumerable<(string Type, string StateKey, StateEntry Entry)> All() =>
+        State.SelectMany(t => t.Value.Select(k => (t.Key, k.Key, k.Value)));
+
+    public string MembershipOf(string userId) =>
+        Content(EventTypes.Member, userId)?["membership"]?.GetValue<string>() ?? Memberships.Leave;
+
+    public bool IsJoined(string userId) => MembershipOf(userId) == Memberships.Join;
+
+    public IEnumerable<string> UsersWithMembership(string membership) =>
+        State.TryGetValue(EventTypes.Member, out var members)
+            ? members.Where(m => JsonNode.Parse(m.Value.Content)?["membership"]?.GetValue<string>() == membership).Select(m => m.Key)
+            : [];
+
+    public string? Creator => Get(EventTypes.Create, "")?.Sender;
+
+    public PowerLevels PowerLevels => PowerLevels.From(Content(EventTypes.PowerLevels, ""), Creator);
+
+    public string JoinRule => Content(EventTypes.JoinRules, "")?["join_rule"]?.GetValue<string>() ?? "invite";
+
+    public bool IsEncrypted => Get(EventTypes.Encryption, "") is not null;
+}

@@ -1,0 +1,279 @@
+using System.Text.Json.Nodes;
+using JasperFx.Events;
+using Marten;
+using WalkieTalkie.Server.Infrastructure;
+using WalkieTalkie.Server.Infrastructure.Auth;
+using WalkieTalkie.Server.Infrastructure.Sync;
+using WalkieTalkie.Server.Matrix.Rooms;
+using WalkieTalkie.Server.Walkie;
+
+namespace WalkieTalkie.Server.Matrix.Sync;
+
+/// <summary>
+/// GET /sync. Reads everything sync-visible after the `since` sequence from the user's streams (rooms, account data,
+/// to-device, device lists, receipts), plus ephemeral room data; when there is nothing, waits for the next commit
+/// anywhere (LISTEN/NOTIFY) instead of polling, up to `timeout`.
+/// </summary>
+public static class Sync
+{
+    const int MaxEventsPerSync = 2000;
+    const int DefaultTimelineLimit = 10;
+
+    public static void MapSync(this RouteGroupBuilder v3) => v3.MapGet("/sync", Handle).RequireAccessToken();
+
+    static async Task<IResult> Handle(string? since, long? timeout, string? filter, bool? full_state, HttpContext http,
+        IDocumentStore store, SyncNotifier notifier, EphemeralBoard board, IEnumerable<ISyncContributor> contributors,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var device = http.Device();
+        var token = since is null ? null : SyncToken.Parse(since) ?? throw new MatrixException(MatrixError.InvalidParam("Invalid since token"));
+        var options = SyncFilterOptions.Parse(filter);
+        var deadline = clock.GetUtcNow() + TimeSpan.FromMilliseconds(Math.Clamp(timeout ?? 0, 0, 60_000));
+        var contributorList = contributors.ToList();
+
+        while (true)
+        {
+            var changed = notifier.NextChange;
+            await using var session = store.QuerySession();
+            var request = new SyncRequest(device, token, full_state is true, options, clock.GetUtcNow().ToUnixTimeMilliseconds());
+            var (response, hasContent) = await BuildAsync(session, request, board, contributorList, ct);
+            var remaining = deadline - clock.GetUtcNow();
+            if (token is null || hasContent || full_state is true || remaining <= TimeSpan.Zero)
+                return Results.Json(response);
+            try { await changed.WaitAsync(remaining, ct); }
+            catch (TimeoutException) { }
+        }
+    }
+
+    static async Task<(JsonObject Response, bool HasContent)> BuildAsync(IQuerySession session, SyncRequest request,
+        EphemeralBoard board, List<ISyncContributor> contributors, CancellationToken ct)
+    {
+        var user = request.Device.UserId;
+        var memberships = await session.Query<RoomMember>().Where(m => m.UserId == user).ToListAsync(ct);
+        var roomStates = (await session.LoadManyAsync<RoomState>(ct, memberships.Select(m => m.RoomId).ToArray()))
+            .ToDictionary(r => r.Id);
+        var streams = new SyncStreamSet(user, request.Device.DeviceId, memberships.Select(m => m.RoomId).ToList());
+        foreach (var contributor in contributors) await contributor.AddStreamsAsync(session, request, streams, ct);
+
+        var since = request.Since?.Seq ?? 0;
+        var events = await session.Events.QueryAllRawEvents()
+            .Where(e => e.Sequence > since && streams.Keys.Contains(e.StreamKey!))
+            .OrderBy(e => e.Sequence)
+            .Take(MaxEventsPerSync)
+            .ToListAsync(ct);
+        var upto = events.Count > 0 ? events[^1].Sequence : since;
+        if (request.Since is null) upto = Math.Max(upto, await LatestAsync(session, streams.Keys, ct));
+
+        var response = new JsonObject();
+        var join = new JsonObject();
+        var invite = new JsonObject();
+        var leave = new JsonObject();
+        var hasContent = false;
+        var sameInstance = request.Since?.Instance == board.Instance;
+
+        foreach (var member in memberships)
+        {
+            if (!roomStates.TryGetValue(member.RoomId, out var room)) continue;
+            var roomEvents = events.Where(e => e.StreamKey == SyncStreams.Room(member.RoomId)).Select(e => new SequencedEvent(e.Sequence, (RoomEvent)e.Data)).ToList();
+            var myMembershipChanged = roomEvents.Any(e => e.Event.Type == EventTypes.Member && e.Event.StateKey == user);
+            switch (member.Membership)
+            {
+                case Memberships.Join:
+                {
+                    var newlyJoined = request.Since is null || request.FullState || myMembershipChanged;
+                    var ephemeral = board.EventsFor(member.RoomId, newlyJoined || !sameInstance ? null : request.Since!.EphemeralVersion);
+                    var receipts = events.Where(e => e.StreamKey == SyncStreams.Receipts(member.RoomId)).Select(e => (ReceiptSent)e.Data).ToList();
+                    if (!newlyJoined && roomEvents.Count == 0 && ephemeral.Count == 0 && receipts.Count == 0) break;
+                    var section = await JoinedRoomAsync(session, request, room, roomEvents, newlyJoined, upto, ct);
+                    var ephemeralEvents = new JsonArray(ephemeral.Select(e => (JsonNode)e).ToArray());
+                    if (receipts.Count > 0) ephemeralEvents.Add(ReceiptEvent(receipts));
+                    section["ephemeral"] = new JsonObject { ["events"] = ephemeralEvents };
+                    join[member.RoomId] = section;
+                    hasContent = true;
+                    break;
+                }
+                case Memberships.Invite when request.Since is null || myMembershipChanged:
+                    invite[member.RoomId] = new JsonObject { ["invite_state"] = new JsonObject { ["events"] = StrippedState(room, user) } };
+                    hasContent = true;
+                    break;
+                case Memberships.Leave or Memberships.Ban when request.Since is not null && myMembershipChanged:
+                {
+                    // Up to and including the event that removed the user; nothing after it.
+                    var cut = roomEvents.FindIndex(e => e.Event.Type == EventTypes.Member && e.Event.StateKey == user
+                                                        && e.Event.ContentObject().String("membership") is Memberships.Leave or Memberships.Ban);
+                    var visible = cut >= 0 ? roomEvents.Take(cut + 1).ToList() : roomEvents;
+                    leave[member.RoomId] = new JsonObject
+                    {
+                        ["timeline"] = Timeline(visible, false, visible.FirstOrDefault()?.Seq - 1 ?? upto, request),
+                        ["state"] = new JsonObject { ["events"] = new JsonArray() },
+                        ["account_data"] = new JsonObject { ["events"] = new JsonArray() },
+                    };
+                    hasContent = true;
+                    break;
+                }
+            }
+        }
+
+        response["rooms"] = new JsonObject { ["join"] = join, ["invite"] = invite, ["leave"] = leave, ["knock"] = new JsonObject() };
+        response["presence"] = new JsonObject { ["events"] = new JsonArray() };
+        response["account_data"] = new JsonObject { ["events"] = new JsonArray() };
+        response["to_device"] = new JsonObject { ["events"] = new JsonArray() };
+        response["device_lists"] = new JsonObject { ["changed"] = new JsonArray(), ["left"] = new JsonArray() };
+        response["device_one_time_keys_count"] = new JsonObject { ["signed_curve25519"] = 0 };
+        response["device_unused_fallback_key_types"] = new JsonArray();
+
+        var context = new SyncContext(request, events, since, upto, memberships, roomStates);
+        foreach (var contributor in contributors)
+            hasContent |= await contributor.ContributeAsync(session, context, response, ct);
+
+        response["next_batch"] = new SyncToken(upto, board.Version, board.Instance).ToString();
+        return (response, hasContent);
+    }
+
+    static async Task<JsonObject> JoinedRoomAsync(IQuerySession session, SyncRequest request, RoomState room,
+        List<SequencedEvent> newEvents, bool fullState, long upto, CancellationToken ct)
+    {
+        var limit = request.Options.TimelineLimit ?? DefaultTimelineLimit;
+        List<SequencedEvent> timeline;
+        bool limited;
+        if (request.Since is null)
+        {
+            timeline = (await RoomTimeline.BackwardsAsync(session, room.Id, upto, limit + 1, ct)).Reverse().ToList();
+            limited = timeline.Count > limit;
+            if (limited) timeline = timeline.Skip(1).ToList();
+        }
+        else
+        {
+            limited = newEvents.Count > limit;
+            timeline = limited ? newEvents.Skip(newEvents.Count - limit).ToList() : newEvents;
+        }
+
+        var now = request.Now;
+        var state = new JsonArray();
+        var inTimeline = timeline.Select(t => t.Event.EventId).ToHashSet();
+        if (fullState)
+        {
+            foreach (var (type, key, entry) in room.All())
+                if (!inTimeline.Contains(entry.EventId) && Wanted(request, room, type, key, timeline))
+                    state.Add(ReadRoom.ToEvent(room.Id, type, key, entry).ToClientEvent(now));
+        }
+        else if (limited)
+        {
+            // State changed in the gap the client will not see in its timeline.
+            foreach (var e in newEvents.Take(newEvents.Count - limit).Where(e => e.Event.IsState).GroupBy(e => (e.Event.Type, e.Event.StateKey)).Select(g => g.Last()))
+                state.Add(e.Event.ToClientEvent(now));
+        }
+
+        var timelineEvents = new JsonArray();
+        foreach (var e in timeline)
+            timelineEvents.Add(await Redactions.ToClientEventAsync(session, room, e.Event, now, request.Device.DeviceId, ct));
+
+        var joined = room.UsersWithMembership(Memberships.Join).ToList();
+        var invited = room.UsersWithMembership(Memberships.Invite).Count();
+        return new JsonObject
+        {
+            ["timeline"] = new JsonObject
+            {
+                ["events"] = timelineEvents,
+                ["limited"] = limited,
+                ["prev_batch"] = RoomTimeline.Token(timeline.FirstOrDefault() is { } first ? first.Seq - 1 : upto),
+            },
+            ["state"] = new JsonObject { ["events"] = state },
+            ["account_data"] = new JsonObject { ["events"] = new JsonArray() },
+            ["unread_notifications"] = new JsonObject { ["notification_count"] = 0, ["highlight_count"] = 0 },
+            ["summary"] = new JsonObject
+            {
+                ["m.joined_member_count"] = joined.Count,
+                ["m.invited_member_count"] = invited,
+                ["m.heroes"] = new JsonArray(joined.Where(u => u != request.Device.UserId).Take(5).Select(u => (JsonNode)u).ToArray()),
+            },
+        };
+    }
+
+    /// <summary>With lazy-loading, only the members who sent something in the timeline (and yourself).</summary>
+    static bool Wanted(SyncRequest request, RoomState room, string type, string key, List<SequencedEvent> timeline) =>
+        type != EventTypes.Member || !request.Options.LazyLoadMembers
+        || key == request.Device.UserId || timeline.Any(t => t.Event.Sender == key);
+
+    static JsonObject Timeline(List<SequencedEvent> events, bool limited, long prevBatch, SyncRequest request) => new()
+    {
+        ["events"] = new JsonArray(events.Select(e => (JsonNode)e.Event.ToClientEvent(request.Now, request.Device.DeviceId)).ToArray()),
+        ["limited"] = limited,
+        ["prev_batch"] = RoomTimeline.Token(prevBatch),
+    };
+
+    static JsonArray StrippedState(RoomState room, string user)
+    {
+        string[] types = [EventTypes.Create, EventTypes.JoinRules, EventTypes.Name, "m.room.avatar", EventTypes.Encryption, EventTypes.CanonicalAlias, EventTypes.Topic];
+        var stripped = new JsonArray();
+        foreach (var (type, key, entry) in room.All())
+        {
+            var relevant = (types.Contains(type) && key == "") || (type == EventTypes.Member && (key == user || key == entry.Sender));
+            if (!relevant) continue;
+            stripped.Add(new JsonObject
+            {
+                ["type"] = type, ["state_key"] = key, ["sender"] = entry.Sender, ["content"] = JsonNode.Parse(entry.Content),
+            });
+        }
+        return stripped;
+    }
+
+    static JsonObject ReceiptEvent(List<ReceiptSent> receipts)
+    {
+        var content = new JsonObject();
+        foreach (var r in receipts)
+        {
+            var byEvent = content[r.EventId] as JsonObject ?? (JsonObject)(content[r.EventId] = new JsonObject())!;
+            var byType = byEvent[r.ReceiptType] as JsonObject ?? (JsonObject)(byEvent[r.ReceiptType] = new JsonObject())!;
+            var receipt = new JsonObject { ["ts"] = r.Ts };
+            if (r.ThreadId is not null) receipt["thread_id"] = r.ThreadId;
+            byType[r.UserId] = receipt;
+        }
+        return new JsonObject { ["type"] = "m.receipt", ["content"] = content };
+    }
+
+    static async Task<long> LatestAsync(IQuerySession session, IReadOnlyCollection<string> streams, CancellationToken ct)
+    {
+        var latest = await session.Events.QueryAllRawEvents()
+            .Where(e => streams.Contains(e.StreamKey!))
+            .OrderByDescending(e => e.Sequence)
+            .Select(e => e.Sequence)
+            .Take(1)
+            .ToListAsync(ct);
+        return latest.Count > 0 ? latest[0] : 0;
+    }
+}
+
+/// <summary>What the client asked for.</summary>
+public sealed record SyncRequest(DeviceRef Device, SyncToken? Since, bool FullState, SyncFilterOptions Options, long Now);
+
+/// <summary>What one sync read: events after `Since` up to `Upto` on all the user's streams.</summary>
+public sealed record SyncContext(SyncRequest Request, IReadOnlyList<IEvent> Events, long Since, long Upto,
+    IReadOnlyList<RoomMember> Memberships, IReadOnlyDictionary<string, RoomState> Rooms);
+
+/// <summary>The stream keys one sync reads; contributors add theirs (account data, to-device, device lists).</summary>
+public sealed class SyncStreamSet
+{
+    readonly HashSet<string> _keys = [];
+    public IReadOnlyCollection<string> Keys => _keys;
+
+    public SyncStreamSet(string userId, string deviceId, IEnumerable<string> roomIds)
+    {
+        foreach (var room in roomIds)
+        {
+            _keys.Add(SyncStreams.Room(room));
+            _keys.Add(SyncStreams.Receipts(room));
+        }
+    }
+
+    public void Add(string key) => _keys.Add(key);
+}
+
+/// <summary>A module's part of /sync (account data, to-device, E2EE key counts...).</summary>
+public interface ISyncContributor
+{
+    Task AddStreamsAsync(IQuerySession session, SyncRequest request, SyncStreamSet streams, CancellationToken ct);
+
+    /// <summary>Writes into the response; returns whether it added anything new for an incremental sync.</summary>
+    Task<bool> ContributeAsync(IQuerySession session, SyncContext context, JsonObject response, CancellationToken ct);
+}
