@@ -1,0 +1,12 @@
+using System.Text.Json.Serialization;
+
+namespace WalkieTalkie.Server.Walkie;
+
+/// <summary>One device of one user: the unit of consent, floor holding and queueing.</summary>
+public sealed record DeviceRef(
+    [property: JsonPropertyName("user_id")] string UserId,
+    [property: JsonPropertyName("device_id")] string DeviceId)
+{
+    /// <summary>State key of the device's <c>org.matrix.msc4002.member</c> event: <c>@user:server_DEVICEID</c>.</summary>
+    [JsonIgnore] public string StateKey => $"{UserId}_{DeviceId}";
+}
