@@ -1,10 +1,14 @@
+using System.Text.Json.Serialization;
+
 namespace WalkieTalkie.Server.Walkie;
 
-/// <summary>One device of one user: the unit of consent, of the floor and of live audio.</summary>
-public sealed record DeviceRef(string UserId, string DeviceId)
+/// <summary>One device of one user: the unit of consent, floor holding and queueing.</summary>
+public sealed record DeviceRef(
+    [property: JsonPropertyName("user_id")] string UserId,
+    [property: JsonPropertyName("device_id")] string DeviceId)
 {
-    /// <summary>The state key of the device's `org.matrix.msc4002.member` state event.</summary>
-    public string StateKey => $"{UserId}_{DeviceId}";
+    /// <summary>State key of the device's <c>org.matrix.msc4002.member</c> event: <c>@user:server_DEVICEID</c>.</summary>
+    [JsonIgnore] public string StateKey => $"{UserId}_{DeviceId}";
 
     public override string ToString() => $"{UserId}/{DeviceId}";
 }
