@@ -13,6 +13,7 @@ using WalkieTalkie.Server.Matrix.Account;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Matrix.Sync;
 using WalkieTalkie.Server.Matrix.Versions;
+using WalkieTalkie.Server.Walkie;
 
 namespace WalkieTalkie.Server;
 
@@ -41,6 +42,7 @@ public static class WalkieServer
         builder.Services.AddAccounts(builder.Configuration, builder.Environment.IsDevelopment());
         builder.Services.AddRooms();
         builder.Services.AddSync();
+        builder.Services.AddWalkie(builder.Configuration);
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(MatrixCors.Policy));
 
         builder.Services.AddMarten(opts =>
@@ -87,6 +89,7 @@ public static class WalkieServer
         v3.MapAccount();
         v3.MapRooms();
         v3.MapSync();
+        app.MapWalkie();
         return app;
     }
 }

@@ -25,6 +25,7 @@ public sealed class EphemeralBoard(NpgsqlDataSource dataSource, SyncNotifier not
     {
         public readonly Dictionary<string, DateTimeOffset> Typing = [];
         public JsonObject? Floor;
+        public long? FloorVersion;
         public long Version;
     }
 
@@ -39,17 +40,27 @@ public sealed class EphemeralBoard(NpgsqlDataSource dataSource, SyncNotifier not
         });
     }
 
-    public Task SetFloorAsync(string roomId, JsonObject floor)
+    public Task SetFloorAsync(string roomId, JsonObject floor) => SetFloorAsync(roomId, floor, version: null);
+
+    /// <summary>
+    /// With the floor stream's version: floor changes committed by several processes can reach a board out of order,
+    /// and one older than the floor shown is ignored.
+    /// </summary>
+    public Task SetFloorAsync(string roomId, JsonObject floor, long? version)
     {
-        ApplyFloor(roomId, floor);
-        return PublishAsync(new JsonObject { ["instance"] = Instance, ["room"] = roomId, ["floor"] = floor.DeepClone() });
+        if (!ApplyFloor(roomId, floor, version)) return Task.CompletedTask;
+        return PublishAsync(new JsonObject
+        {
+            ["instance"] = Instance, ["room"] = roomId, ["floor"] = floor.DeepClone(), ["floor_version"] = version,
+        });
     }
 
     public void ApplyRemote(string payload)
     {
         if (JsonNode.Parse(payload) is not JsonObject message || message["instance"]?.GetValue<string>() == Instance) return;
         var room = message["room"]!.GetValue<string>();
-        if (message["floor"] is JsonObject floor) ApplyFloor(room, (JsonObject)floor.DeepClone());
+        if (message["floor"] is JsonObject floor)
+            ApplyFloor(room, (JsonObject)floor.DeepClone(), message["floor_version"] is JsonValue v ? v.GetValue<long>() : null);
         else
             ApplyTyping(room, message["user"]!.GetValue<string>(),
                 message["until"] is JsonValue until ? DateTimeOffset.FromUnixTimeMilliseconds(until.GetValue<long>()) : null);
@@ -86,7 +97,19 @@ public sealed class EphemeralBoard(NpgsqlDataSource dataSource, SyncNotifier not
         else room.Typing.Remove(userId);
     });
 
-    void ApplyFloor(string roomId, JsonObject floor) => Change(roomId, room => room.Floor = floor);
+    bool ApplyFloor(string roomId, JsonObject floor, long? version)
+    {
+        var room = _rooms.GetOrAdd(roomId, _ => new RoomEphemeral());
+        lock (room)
+        {
+            if (version is { } v && room.FloorVersion is { } shown && v <= shown) return false;
+            room.Floor = floor;
+            room.FloorVersion = version ?? room.FloorVersion;
+            room.Version = Interlocked.Increment(ref _version);
+        }
+        notifier.Pulse();
+        return true;
+    }
 
     void Change(string roomId, Action<RoomEphemeral> change)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Marten;
+using Wolverine;
 using Wolverine.Marten;
 using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Infrastructure.Sync;
@@ -24,14 +25,28 @@ public sealed record EventLocator(string Id, string RoomId, long Version);
 public sealed record MembershipChanged(string RoomId, string UserId, string Membership);
 
 /// <summary>
+/// The transaction a room write runs in, for builders that change other streams atomically with the room events
+/// (MSC4002 consent and its member-state mirror). Messages published on <see cref="Outbox"/> commit with it.
+/// </summary>
+public sealed record RoomTransaction(IDocumentSession Session, IMessageBus Outbox);
+
+/// <summary>
 /// The only way events enter a room: under the sync append lock, load current state, authorize each draft against
 /// the state as it evolves, append to the room's Marten stream, update state and memberships, commit.
 /// </summary>
 public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock)
 {
     /// <summary>Appends the drafts built from current state; returns the stored events (or, for a repeated txn id, the original).</summary>
-    public async Task<IReadOnlyList<RoomEvent>> AppendAsync(string roomId, Func<RoomState, IEnumerable<RoomEventDraft>> build,
-        CancellationToken ct)
+    public Task<IReadOnlyList<RoomEvent>> AppendAsync(string roomId, Func<RoomState, IEnumerable<RoomEventDraft>> build,
+        CancellationToken ct) =>
+        AppendAsync(roomId, (state, _) => Task.FromResult(build(state)), ct);
+
+    /// <summary>
+    /// As above; <paramref name="build"/> may also load and append through the transaction (under the sync append lock),
+    /// and the transaction commits even when it returns no drafts.
+    /// </summary>
+    public async Task<IReadOnlyList<RoomEvent>> AppendAsync(string roomId,
+        Func<RoomState, RoomTransaction, Task<IEnumerable<RoomEventDraft>>> build, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
         outbox.Enroll(session);
@@ -40,7 +55,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
 
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var appended = new List<RoomEvent>();
-        foreach (var draft in build(state))
+        foreach (var draft in await build(state, new RoomTransaction(session, outbox)))
         {
             if (draft.TxnId is not null && draft.SenderDevice is not null)
             {
@@ -71,9 +86,11 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
             }
         }
 
-        if (appended.Count == 0) return appended;
-        session.Events.Append(SyncStreams.Room(roomId), appended.Cast<object>().ToArray());
-        session.Store(state);
+        if (appended.Count > 0)
+        {
+            session.Events.Append(SyncStreams.Room(roomId), appended.Cast<object>().ToArray());
+            session.Store(state);
+        }
         await session.SaveChangesAsync(ct);
         return appended;
     }

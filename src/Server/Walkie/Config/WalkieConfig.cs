@@ -1,0 +1,105 @@
+using System.Text.Json.Nodes;
+using WalkieTalkie.Server.Matrix.Rooms;
+using WalkieTalkie.Server.Walkie.Floor;
+
+namespace WalkieTalkie.Server.Walkie.Config;
+
+public enum RecordingMode { Client, Server, Off }
+
+public static class RecordingModes
+{
+    public static string ToWire(this RecordingMode mode) => mode switch
+    {
+        RecordingMode.Client => "client",
+        RecordingMode.Server => "server",
+        RecordingMode.Off => "off",
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
+    };
+}
+
+/// <summary>
+/// The room's <c>org.matrix.msc4002.walkie_talkie</c> state (state_key ""). Absent fields take the defaults below;
+/// a room without the event, or with <c>enabled: false</c>, has walkie-talkie off.
+/// </summary>
+public sealed record WalkieConfig(
+    bool Enabled, long MaxTalkMs, long EndOfMediaMs, bool Queue, long PreemptPowerLevel, RecordingMode Recording, long SessionGapMs)
+{
+    public const string EventType = "org.matrix.msc4002.walkie_talkie";
+
+    /// <summary>Longest accepted duration field (a day): beyond that a "timer" is a configuration mistake.</summary>
+    public const long MaxDurationMs = 86_400_000;
+
+    public static WalkieConfig Default { get; } = new(true, 30_000, 4_000, true, 50, RecordingMode.Client, 600_000);
+
+    public FloorSettings FloorSettings => new(Queue, (int)Math.Clamp(PreemptPowerLevel, int.MinValue, int.MaxValue),
+        TimeSpan.FromMilliseconds(MaxTalkMs), TimeSpan.FromMilliseconds(EndOfMediaMs));
+
+    /// <summary>The server cannot record what it cannot decrypt: in an encrypted room "server" acts as "client".</summary>
+    public RecordingMode EffectiveRecording(bool encrypted) =>
+        encrypted && Recording == RecordingMode.Server ? RecordingMode.Client : Recording;
+
+    /// <summary>The configuration of a room, or null when walkie-talkie is off there (no event, disabled, unreadable).</summary>
+    public static WalkieConfig? Of(RoomState room) =>
+        room.Content(EventType, "") is { } content && TryParse(content, out var config, out _) && config.Enabled ? config : null;
+
+    /// <summary>Strict parse: every present field must have its type and range; unknown fields are ignored.</summary>
+    public static bool TryParse(JsonObject content, out WalkieConfig config, out string error)
+    {
+        config = Default;
+        error = "";
+        var d = Default;
+        if (!Bool(content, "enabled", d.Enabled, out var enabled, ref error)
+            || !Duration(content, "max_talk_ms", d.MaxTalkMs, out var maxTalk, ref error)
+            || !Duration(content, "end_of_media_ms", d.EndOfMediaMs, out var endOfMedia, ref error)
+            || !Bool(content, "queue", d.Queue, out var queue, ref error)
+            || !Integer(content, "preempt_power_level", d.PreemptPowerLevel, out var preempt, ref error)
+            || !ParseRecording(content, d.Recording, out var recording, ref error)
+            || !Duration(content, "session_gap_ms", d.SessionGapMs, out var sessionGap, ref error))
+            return false;
+        config = new(enabled, maxTalk, endOfMedia, queue, preempt, recording, sessionGap);
+        return true;
+    }
+
+    static bool Bool(JsonObject o, string key, bool fallback, out bool value, ref string error)
+    {
+        value = fallback;
+        if (!o.TryGetPropertyValue(key, out var node)) return true;
+        if (node is JsonValue v && v.TryGetValue<bool>(out value)) return true;
+        error = $"`{key}` must be a boolean";
+        return false;
+    }
+
+    static bool Integer(JsonObject o, string key, long fallback, out long value, ref string error)
+    {
+        value = fallback;
+        if (!o.TryGetPropertyValue(key, out var node)) return true;
+        if (node is JsonValue v && v.TryGetValue<long>(out value)) return true;
+        error = $"`{key}` must be an integer";
+        return false;
+    }
+
+    static bool Duration(JsonObject o, string key, long fallback, out long value, ref string error)
+    {
+        if (!Integer(o, key, fallback, out value, ref error)) return false;
+        if (value is > 0 and <= MaxDurationMs) return true;
+        error = $"`{key}` must be between 1 and {MaxDurationMs} milliseconds, not {value}";
+        return false;
+    }
+
+    static bool ParseRecording(JsonObject o, RecordingMode fallback, out RecordingMode value, ref string error)
+    {
+        value = fallback;
+        if (!o.TryGetPropertyValue("recording", out var node)) return true;
+        if (node is JsonValue v && v.TryGetValue<string>(out var s))
+        {
+            switch (s)
+            {
+                case "client": value = RecordingMode.Client; return true;
+                case "server": value = RecordingMode.Server; return true;
+                case "off": value = RecordingMode.Off; return true;
+            }
+        }
+        error = "`recording` must be \"client\", \"server\" or \"off\"";
+        return false;
+    }
+}

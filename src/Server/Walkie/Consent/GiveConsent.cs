@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+using WalkieTalkie.Server.Infrastructure;
+using WalkieTalkie.Server.Infrastructure.Auth;
+
+namespace WalkieTalkie.Server.Walkie.Consent;
+
+/// <summary>
+/// PUT $P/rooms/{roomId}/consent {"duration_ms": 3600000} or {} (permanent) → 200 {"device_id", "expires_ts": ms | null}.
+/// The access token's device consents to receive (and so may broadcast); a new PUT renews or replaces.
+/// </summary>
+public static class GiveConsentEndpoint
+{
+    public static void MapGiveConsent(this RouteGroupBuilder msc4002) =>
+        msc4002.MapPut("/rooms/{roomId}/consent", Handle).RequireRateLimiting(RateLimits.Send);
+
+    static async Task<IResult> Handle(string roomId, HttpContext http, ConsentService consent, CancellationToken ct)
+    {
+        var device = http.Device();
+        var duration = ParseDuration(await MatrixJson.ReadObjectAsync(http.Request));
+        var decision = await consent.DecideAsync(roomId, device, new GiveConsent(roomId, device, duration), fromClient: true, ct);
+        var active = (Consent.Active)decision.After;
+        return TypedResults.Json(new JsonObject
+        {
+            ["device_id"] = device.DeviceId,
+            ["expires_ts"] = active.ExpiresAt?.ToUnixTimeMilliseconds(),
+        });
+    }
+
+    /// <summary>Absent or null: permanent. Otherwise an integer number of milliseconds in (0, 30 days].</summary>
+    static TimeSpan? ParseDuration(JsonObject body)
+    {
+        if (!body.TryGetPropertyValue("duration_ms", out var node) || node is null) return null;
+        if (node is not JsonValue v || !v.TryGetValue<long>(out var ms))
+            throw new MatrixException(MatrixError.InvalidParam("`duration_ms` must be an integer number of milliseconds"));
+        if (ms <= 0 || ms > (long)ConsentDecider.MaxDuration.TotalMilliseconds)
+            throw new MatrixException(MatrixError.InvalidParam(
+                $"`duration_ms` must be between 1 and {(long)ConsentDecider.MaxDuration.TotalMilliseconds}; omit it for permanent consent"));
+        return TimeSpan.FromMilliseconds(ms);
+    }
+}

@@ -1,0 +1,54 @@
+using Marten;
+using WalkieTalkie.Server.Matrix.Account;
+using WalkieTalkie.Server.Matrix.Rooms;
+using WalkieTalkie.Server.Walkie.Floor;
+
+namespace WalkieTalkie.Server.Walkie.Consent;
+
+/// <summary>
+/// Consent ends when its user leaves (or is kicked or banned from) the room, and when its device is logged out or
+/// deleted. Each withdrawal cascades the floor revocation; a leave also takes the user's devices off the floor directly.
+/// </summary>
+public static class MembershipChangedHandler
+{
+    public static async Task Handle(MembershipChanged changed, ConsentService consent, FloorControl floor, IDocumentStore store,
+        CancellationToken ct)
+    {
+        if (changed.Membership == Memberships.Join)
+        {
+            await consent.ClearStaleMirrorsAsync(changed.RoomId, changed.UserId, ct);
+            return;
+        }
+        if (changed.Membership is not (Memberships.Leave or Memberships.Ban)) return;
+
+        await using (var query = store.QuerySession())
+        {
+            var consenting = await query.Query<ConsentSnapshot>()
+                .Where(c => c.RoomId == changed.RoomId && c.UserId == changed.UserId && c.Active)
+                .ToListAsync(ct);
+            await consent.WithdrawAllAsync(changed.RoomId, consenting.Select(c => c.Device).ToList(), WithdrawReason.LeftRoom, ct);
+        }
+
+        await floor.DecideAsync(changed.RoomId, [], handsOver: true, scene =>
+        {
+            if (scene.Room.IsJoined(changed.UserId) || scene.Floor is not Floor.Floor.Taken t) return [];
+            return t.Queue.Prepend(t.Holder).Where(d => d.UserId == changed.UserId)
+                .Select(d => new RevokeFloor(changed.RoomId, d, RevokeReason.LeftRoom, scene.Settings, scene.Eligible));
+        }, ct);
+    }
+}
+
+public static class DeviceRemovedHandler
+{
+    public static async Task Handle(DeviceRemoved removed, ConsentService consent, IDocumentStore store, CancellationToken ct)
+    {
+        List<ConsentSnapshot> consenting;
+        await using (var query = store.QuerySession())
+            consenting = (await query.Query<ConsentSnapshot>()
+                .Where(c => c.UserId == removed.Device.UserId && c.DeviceId == removed.Device.DeviceId && c.Active)
+                .ToListAsync(ct)).ToList();
+
+        var reason = removed.Reason == DeviceRemovalReason.LoggedOut ? WithdrawReason.LoggedOut : WithdrawReason.DeviceDeleted;
+        foreach (var c in consenting) await consent.WithdrawAllAsync(c.RoomId, [c.Device], reason, ct);
+    }
+}

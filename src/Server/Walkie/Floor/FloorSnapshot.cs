@@ -1,0 +1,38 @@
+using System.Collections.Immutable;
+
+namespace WalkieTalkie.Server.Walkie.Floor;
+
+/// <summary>
+/// A room's floor after its stream's latest event (Marten document, id = <see cref="FloorStream.Id"/>), written in the
+/// same transaction as the events. <see cref="Version"/> is the stream version the next writer expects: a writer that
+/// decided on an older snapshot loses the append (optimistic concurrency) and decides again.
+/// </summary>
+public sealed class FloorSnapshot
+{
+    public string Id { get; set; } = "";
+    public string RoomId { get; set; } = "";
+    public long Version { get; set; }
+    public long Epoch { get; set; }
+    public DeviceRef? Holder { get; set; }
+    public DateTimeOffset? GrantedAt { get; set; }
+    public DateTimeOffset? ExpiresAt { get; set; }
+    public TimeSpan? EndOfMedia { get; set; }
+    public List<DeviceRef> Queue { get; set; } = [];
+
+    public Floor ToFloor() => Holder is null
+        ? new Floor.Idle(Epoch)
+        : new Floor.Taken(Holder, Epoch, GrantedAt!.Value, ExpiresAt!.Value, EndOfMedia!.Value, [.. Queue]);
+
+    public static FloorSnapshot From(string roomId, Floor floor, long version) => floor switch
+    {
+        Floor.Idle idle => new() { Id = FloorStream.Id(roomId), RoomId = roomId, Version = version, Epoch = idle.Epoch },
+        Floor.Taken t => new()
+        {
+            Id = FloorStream.Id(roomId), RoomId = roomId, Version = version, Epoch = t.Epoch, Holder = t.Holder,
+            GrantedAt = t.GrantedAt, ExpiresAt = t.ExpiresAt, EndOfMedia = t.EndOfMedia, Queue = [.. t.Queue],
+        },
+        _ => throw new InvalidOperationException($"A decision must not end in {floor}."),
+    };
+
+    public static Floor FloorOf(FloorSnapshot? snapshot) => snapshot?.ToFloor() ?? Floor.Initial;
+}

@@ -1,0 +1,21 @@
+using Marten;
+using WalkieTalkie.Server.Infrastructure.Auth;
+using WalkieTalkie.Server.Matrix.Rooms;
+
+namespace WalkieTalkie.Server.Walkie.Floor;
+
+/// <summary>GET $P/rooms/{roomId}/floor → the <see cref="FloorView"/>, read from the committed floor snapshot.</summary>
+public static class GetFloorEndpoint
+{
+    public static void MapGetFloor(this RouteGroupBuilder msc4002) => msc4002.MapGet("/rooms/{roomId}/floor", Handle);
+
+    static async Task<IResult> Handle(string roomId, HttpContext http, IQuerySession query, CancellationToken ct)
+    {
+        var batch = query.CreateBatchQuery();
+        var room = batch.Load<RoomState>(roomId);
+        var floor = batch.Load<FloorSnapshot>(FloorStream.Id(roomId));
+        await batch.Execute(ct);
+        WalkieAccess.RequireEnabledMember(await room, http.Device().UserId);
+        return TypedResults.Json(FloorView.From(FloorSnapshot.FloorOf(await floor)).ToJson());
+    }
+}

@@ -1,0 +1,48 @@
+using Marten;
+using WalkieTalkie.Server.Infrastructure.Auth;
+using WalkieTalkie.Server.Matrix.Rooms;
+using WalkieTalkie.Server.Walkie.Config;
+using WalkieTalkie.Server.Walkie.Consent;
+using WalkieTalkie.Server.Walkie.Floor;
+
+namespace WalkieTalkie.Server.Walkie;
+
+/// <summary>MSC4002 walkie-talkie: room configuration, consent, floor control under <c>/_matrix/client/unstable/org.matrix.msc4002</c>.</summary>
+public static class WalkieModule
+{
+    public const string Prefix = "/_matrix/client/unstable/org.matrix.msc4002";
+
+    public static IServiceCollection AddWalkie(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<FloorOptions>(configuration.GetSection(FloorOptions.Section));
+        services.AddSingleton<IStateEventValidator, WalkieConfigValidator>();
+        services.AddSingleton<TimerScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<TimerScheduler>());
+        services.AddSingleton<IMediaActivity, MediaActivity>();
+        services.AddSingleton<IFloorChangeListener, PublishFloorToSync>();
+        services.AddSingleton<FloorControl>();
+        services.AddSingleton<ConsentService>();
+
+        services.ConfigureMarten(opts =>
+        {
+            opts.Schema.For<FloorSnapshot>();
+            opts.Schema.For<ConsentSnapshot>().Index(c => c.RoomId).Index(c => c.UserId);
+            opts.Events.AddEventTypes([
+                typeof(FloorRequested), typeof(FloorGranted), typeof(FloorDenied), typeof(FloorQueued), typeof(FloorLeftQueue),
+                typeof(FloorReleased), typeof(FloorRevoked), typeof(FloorIdle),
+                typeof(ConsentGiven), typeof(ConsentWithdrawn), typeof(ConsentExpired),
+            ]);
+        });
+        return services;
+    }
+
+    public static void MapWalkie(this IEndpointRouteBuilder app)
+    {
+        var msc4002 = app.MapGroup(Prefix).RequireAccessToken();
+        msc4002.MapGiveConsent();
+        msc4002.MapWithdrawConsent();
+        msc4002.MapRequestFloor();
+        msc4002.MapReleaseFloor();
+        msc4002.MapGetFloor();
+    }
+}
