@@ -56,8 +56,9 @@ public static class Sync
         foreach (var contributor in contributors) await contributor.AddStreamsAsync(session, request, streams, ct);
 
         var since = request.Since?.Seq ?? 0;
+        var keys = streams.Keys.ToArray();
         var events = await session.Events.QueryAllRawEvents()
-            .Where(e => e.Sequence > since && streams.Keys.Contains(e.StreamKey!))
+            .Where(e => e.Sequence > since && keys.Contains(e.StreamKey!))
             .OrderBy(e => e.Sequence)
             .Take(MaxEventsPerSync)
             .ToListAsync(ct);
@@ -234,8 +235,9 @@ public static class Sync
 
     static async Task<long> LatestAsync(IQuerySession session, IReadOnlyCollection<string> streams, CancellationToken ct)
     {
+        var keys = streams.ToArray();
         var latest = await session.Events.QueryAllRawEvents()
-            .Where(e => streams.Contains(e.StreamKey!))
+            .Where(e => keys.Contains(e.StreamKey!))
             .OrderByDescending(e => e.Sequence)
             .Select(e => e.Sequence)
             .Take(1)
