@@ -9,6 +9,12 @@ using Wolverine;
 using Wolverine.Marten;
 using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Matrix.Account;
+using WalkieTalkie.Server.Matrix.AccountData;
+using WalkieTalkie.Server.Matrix.Capabilities;
+using WalkieTalkie.Server.Matrix.Devices;
+using WalkieTalkie.Server.Matrix.Filters;
+using WalkieTalkie.Server.Matrix.Profile;
+using WalkieTalkie.Server.Matrix.Push;
 using WalkieTalkie.Server.Matrix.Versions;
 
 namespace WalkieTalkie.Server;
@@ -36,6 +42,7 @@ public static class WalkieServer
         });
         builder.Services.AddMatrixRateLimits(builder.Configuration);
         builder.Services.AddAccounts(builder.Configuration, builder.Environment.IsDevelopment());
+        builder.Services.AddDevices(builder.Configuration);
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(MatrixCors.Policy));
 
         builder.Services.AddMarten(opts =>
@@ -78,6 +85,12 @@ public static class WalkieServer
         app.MapVersions();
         var v3 = app.MapGroup("/_matrix/client/v3");
         v3.MapAccount();
+        v3.MapDevices();
+        v3.MapProfile();
+        v3.MapCapabilities();
+        v3.MapPushRules();
+        v3.MapFilters();
+        v3.MapAccountData();
         return app;
     }
 }
