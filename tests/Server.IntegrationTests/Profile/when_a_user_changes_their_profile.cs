@@ -81,5 +81,9 @@ public sealed class when_a_user_changes_their_profile(IntegrationFixture fixture
             .ShouldBeMatrixError(HttpStatusCode.BadRequest, "M_INVALID_PARAM");
         await (await alice.Http.PutAsJsonAsync($"{path}/displayname", new { displayname = 42 }))
             .ShouldBeMatrixError(HttpStatusCode.BadRequest, "M_BAD_JSON");
+        await (await alice.Http.PutAsJsonAsync($"{path}/displayname", new { }))
+            .ShouldBeMatrixError(HttpStatusCode.BadRequest, "M_MISSING_PARAM");
+        await (await alice.Http.PutAsJsonAsync($"{path}/avatar_url", new { avatar_url = (string?)null }))
+            .ShouldBeMatrixError(HttpStatusCode.BadRequest, "M_MISSING_PARAM");
     }
 }

@@ -19,7 +19,7 @@ public static class MatrixAuth
             if (stored is null) return MatrixError.UnknownToken().ToResult();
             var device = new DeviceRef(stored.UserId, stored.DeviceId);
             ctx.HttpContext.Items[DeviceKey] = device;
-            ctx.HttpContext.RequestServices.GetService<DeviceActivity>()?.Seen(device, ctx.HttpContext.Connection.RemoteIpAddress?.ToString());
+            ctx.HttpContext.RequestServices.GetService<DeviceActivity>()?.Seen(device, ctx.HttpContext.Connection.RemoteIpAddress);
             return await next(ctx);
         });
 

@@ -25,5 +25,5 @@ public static class DeleteDevice
 
             await bus.InvokeAsync(new RemoveDevices(userId, [deviceId], DeviceRemovalReason.Deleted), ct);
             return TypedResults.Ok(new { });
-        }).RequireAccessToken();
+        }).RequireAccessToken().RequireRateLimiting(RateLimits.Auth);
 }

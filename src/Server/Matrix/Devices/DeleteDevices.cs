@@ -26,5 +26,5 @@ public static class DeleteDevices
 
             await bus.InvokeAsync(new RemoveDevices(userId, body.Devices, DeviceRemovalReason.Deleted), ct);
             return TypedResults.Ok(new { });
-        }).RequireAccessToken();
+        }).RequireAccessToken().RequireRateLimiting(RateLimits.Auth);
 }

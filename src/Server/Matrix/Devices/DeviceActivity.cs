@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using Marten;
 using Marten.Patching;
 using Microsoft.Extensions.Options;
@@ -27,8 +28,9 @@ public sealed class DeviceActivity(IDocumentStore store, TimeProvider clock, IOp
 
     readonly ConcurrentDictionary<string, Sighting> _pending = new();
 
-    public void Seen(DeviceRef device, string? ip) =>
-        _pending[UserDevice.Key(device.UserId, device.DeviceId)] = new Sighting(clock.GetUtcNow(), ip);
+    public void Seen(DeviceRef device, IPAddress? ip) =>
+        _pending[UserDevice.Key(device.UserId, device.DeviceId)] =
+            new Sighting(clock.GetUtcNow(), (ip is { IsIPv4MappedToIPv6: true } ? ip.MapToIPv4() : ip)?.ToString());
 
     /// <summary>The device as last seen: the stored values, or a newer sighting not yet written.</summary>
     public UserDevice Current(UserDevice device) =>

@@ -7,7 +7,7 @@ using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Profile;
 
-/// <summary>Null or "" removes the avatar.</summary>
+/// <summary>"" removes the avatar.</summary>
 public sealed record ChangeAvatarUrl(string UserId, string? AvatarUrl);
 
 /// <summary>PUT /profile/{userId}/avatar_url: only for yourself (403 M_FORBIDDEN); the URL must be absolute (mxc://…).</summary>
@@ -23,6 +23,7 @@ public static class SetAvatarUrl
         {
             if (http.Device().UserId != userId) return ProfileModule.CannotChangeOthers();
             if (body is null) return MatrixError.NotJson("Request body must be a JSON object").ToResult();
+            if (body.AvatarUrl is null) return MatrixError.MissingParam("avatar_url is required (\"\" removes the avatar)").ToResult();
             if (body.AvatarUrl is { Length: > 0 } url && (url.Length > MaxLength || !Uri.IsWellFormedUriString(url, UriKind.Absolute)))
                 return MatrixError.InvalidParam("avatar_url must be an absolute URI such as mxc://server/media").ToResult();
 

@@ -8,7 +8,7 @@ using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Profile;
 
-/// <summary>Null or "" clears the display name.</summary>
+/// <summary>"" clears the display name.</summary>
 public sealed record ChangeDisplayName(string UserId, string? DisplayName);
 
 /// <summary>PUT /profile/{userId}/displayname: only for yourself (403 M_FORBIDDEN); cascades ProfileChanged.</summary>
@@ -25,6 +25,7 @@ public static class SetDisplayName
         {
             if (http.Device().UserId != userId) return ProfileModule.CannotChangeOthers();
             if (body is null) return MatrixError.NotJson("Request body must be a JSON object").ToResult();
+            if (body.DisplayName is null) return MatrixError.MissingParam("displayname is required (\"\" clears it)").ToResult();
             if (body.DisplayName is { Length: > MaxLength })
                 return MatrixError.InvalidParam($"displayname is longer than {MaxLength} characters").ToResult();
 
