@@ -58,6 +58,15 @@ public sealed class when_a_user_stores_account_data(IntegrationFixture fixture)
         Assert.Equal(["m.direct", "m.push_rules"], global.Select(e => e.Type).Order());
         Assert.Equal("!dm:localhost", global.Single(e => e.Type == "m.direct").Content.GetProperty("@bob:localhost")[0].GetString());
         Assert.Equal("m.tag", Assert.Single(rooms[RoomId]).Type);
+
+        var (changedGlobal, changedRooms) = await AccountDataStore.ChangesAsync(session, alice.UserId,
+            since: events[0].Sequence, upTo: events[1].Sequence, CancellationToken.None);
+        var direct = Assert.Single(changedGlobal);
+        Assert.Equal("!dm:localhost", direct.Content.GetProperty("@bob:localhost")[0].GetString());
+        Assert.Empty(changedRooms);
+        var (allGlobal, allRooms) = await AccountDataStore.ChangesAsync(session, alice.UserId, 0, long.MaxValue, CancellationToken.None);
+        Assert.Equal("@bob:localhost", Assert.Single(allGlobal).Content.EnumerateObject().Single().Name);
+        Assert.Equal("m.tag", Assert.Single(allRooms[RoomId]).Type);
     }
 
     [Fact]

@@ -73,4 +73,27 @@ public static class AccountDataStore
             .ToDictionary(g => g.Key, g => g.Select(e => AccountDataEvent.From(e.Type, e.ContentJson)).ToList());
         return (global, rooms);
     }
+
+    /// <summary>
+    /// For an incremental /sync: what changed with a global sequence in (<paramref name="since"/>, <paramref name="upTo"/>],
+    /// only the latest value of each (room, type), in the order of those latest changes.
+    /// </summary>
+    public static async Task<(IReadOnlyList<AccountDataEvent> Global, IReadOnlyDictionary<string, List<AccountDataEvent>> Rooms)>
+        ChangesAsync(IQuerySession session, string userId, long since, long upTo, CancellationToken ct)
+    {
+        var stream = SyncStreams.AccountData(userId);
+        var events = await session.Events.QueryAllRawEvents()
+            .Where(e => e.StreamKey == stream && e.Sequence > since && e.Sequence <= upTo)
+            .OrderBy(e => e.Sequence)
+            .ToListAsync(ct);
+        var latest = events.Select(e => (AccountDataSet)e.Data)
+            .GroupBy(set => (set.RoomId, set.Type))
+            .Select(g => g.Last())
+            .ToList();
+        var global = latest.Where(set => set.RoomId is null).Select(set => AccountDataEvent.From(set.Type, set.ContentJson)).ToList();
+        var rooms = latest.Where(set => set.RoomId is not null)
+            .GroupBy(set => set.RoomId!)
+            .ToDictionary(g => g.Key, g => g.Select(set => AccountDataEvent.From(set.Type, set.ContentJson)).ToList());
+        return (global, rooms);
+    }
 }

@@ -13,7 +13,7 @@ public static class GetAccountData
         {
             if (http.Device().UserId != userId) return MatrixError.Forbidden("Cannot get account data for other users.").ToResult();
             return await AccountDataStore.GetAsync(session, userId, null, type, ct) is { } content
-                ? TypedResults.Text(content, "application/json")
+                ? TypedResults.Text(content, "application/json", System.Text.Encoding.UTF8)
                 : MatrixError.NotFound("Account data not found.").ToResult();
         }).RequireAccessToken();
 }

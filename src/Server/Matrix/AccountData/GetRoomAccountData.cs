@@ -14,7 +14,7 @@ public static class GetRoomAccountData
             if (http.Device().UserId != userId) return MatrixError.Forbidden("Cannot get account data for other users.").ToResult();
             if (AccountDataModule.CheckRoomId(roomId) is { } invalid) return invalid.ToResult();
             return await AccountDataStore.GetAsync(session, userId, roomId, type, ct) is { } content
-                ? TypedResults.Text(content, "application/json")
+                ? TypedResults.Text(content, "application/json", System.Text.Encoding.UTF8)
                 : MatrixError.NotFound("Room account data not found.").ToResult();
         }).RequireAccessToken();
 }

@@ -15,6 +15,6 @@ public static class GetFilter
             var stored = await session.LoadAsync<StoredFilter>(StoredFilter.Key(userId, filterId), ct);
             return stored is null
                 ? MatrixError.NotFound("No such filter").ToResult()
-                : TypedResults.Text(stored.Json, "application/json");
+                : TypedResults.Text(stored.Json, "application/json", System.Text.Encoding.UTF8);
         }).RequireAccessToken();
 }
