@@ -5,9 +5,13 @@ var builder = DistributedApplication.CreateBuilder(args);
 // ConnectionStrings:walkie given → use it; Docker engine → Aspire's container; neither → local binaries.
 var walkie = builder.AddWalkieDatabase("walkie");
 
-builder.AddProject<Projects.Server>("server")
+var server = builder.AddProject<Projects.Server>("server")
+    .WithHttpEndpoint(port: 8008)
     .WithReference(walkie.Resource)
     .WaitFor(walkie.WaitTarget)
     .WithExternalHttpEndpoints();
+
+if (!builder.ExecutionContext.IsPublishMode)
+    server.WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development");
 
 builder.Build().Run();

@@ -12,6 +12,12 @@ using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Matrix.Account;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Matrix.Sync;
+using WalkieTalkie.Server.Matrix.AccountData;
+using WalkieTalkie.Server.Matrix.Capabilities;
+using WalkieTalkie.Server.Matrix.Devices;
+using WalkieTalkie.Server.Matrix.Filters;
+using WalkieTalkie.Server.Matrix.Profile;
+using WalkieTalkie.Server.Matrix.Push;
 using WalkieTalkie.Server.Matrix.Versions;
 using WalkieTalkie.Server.Walkie;
 
@@ -42,6 +48,7 @@ public static class WalkieServer
         builder.Services.AddAccounts(builder.Configuration, builder.Environment.IsDevelopment());
         builder.Services.AddRooms();
         builder.Services.AddSync();
+        builder.Services.AddDevices(builder.Configuration);
         builder.Services.AddWalkie(builder.Configuration);
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(MatrixCors.Policy));
 
@@ -89,6 +96,12 @@ public static class WalkieServer
         v3.MapAccount();
         v3.MapRooms();
         v3.MapSync();
+        v3.MapDevices();
+        v3.MapProfile();
+        v3.MapCapabilities();
+        v3.MapPushRules();
+        v3.MapFilters();
+        v3.MapAccountData();
         app.MapWalkie();
         return app;
     }

@@ -9,7 +9,7 @@ public sealed class the_aspire_manifest
     [Fact]
     public async Task is_what_the_app_host_generates_today()
     {
-        var root = RepositoryRoot();
+        var root = RepositoryPaths.Root;
         // Beside the committed file: project paths in the manifest are relative to it.
         var fresh = Path.Combine(root, $".aspire-manifest-{Guid.NewGuid():N}.json");
         var psi = new ProcessStartInfo("dotnet")
@@ -31,12 +31,5 @@ public sealed class the_aspire_manifest
                 $"aspire-manifest.json is stale; regenerate it with `{Command}`.");
         }
         finally { File.Delete(fresh); }
-    }
-
-    static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "WalkieTalkie.sln"))) return dir.FullName;
-        throw new InvalidOperationException("WalkieTalkie.sln not found above " + AppContext.BaseDirectory);
     }
 }

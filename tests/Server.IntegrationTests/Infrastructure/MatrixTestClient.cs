@@ -10,7 +10,7 @@ public sealed class MatrixTestClient
     public string DeviceId { get; }
     public string AccessToken { get; }
 
-    MatrixTestClient(Uri baseAddress, string userId, string deviceId, string accessToken)
+    public MatrixTestClient(Uri baseAddress, string userId, string deviceId, string accessToken)
     {
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);

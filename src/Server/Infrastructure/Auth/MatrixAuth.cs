@@ -1,4 +1,5 @@
 using Marten;
+using WalkieTalkie.Server.Matrix.Devices;
 using WalkieTalkie.Server.Walkie;
 
 namespace WalkieTalkie.Server.Infrastructure.Auth;
@@ -16,7 +17,9 @@ public static class MatrixAuth
             var session = ctx.HttpContext.RequestServices.GetRequiredService<IQuerySession>();
             var stored = await session.LoadAsync<AccessToken>(AccessTokens.Hash(token), ctx.HttpContext.RequestAborted);
             if (stored is null) return MatrixError.UnknownToken().ToResult();
-            ctx.HttpContext.Items[DeviceKey] = new DeviceRef(stored.UserId, stored.DeviceId);
+            var device = new DeviceRef(stored.UserId, stored.DeviceId);
+            ctx.HttpContext.Items[DeviceKey] = device;
+            ctx.HttpContext.RequestServices.GetService<DeviceActivity>()?.Seen(device, ctx.HttpContext.Connection.RemoteIpAddress);
             return await next(ctx);
         });
 

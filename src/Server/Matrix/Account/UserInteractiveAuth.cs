@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Marten;
 using WalkieTalkie.Server.Infrastructure;
+using WalkieTalkie.Server.Infrastructure.Auth;
 
 namespace WalkieTalkie.Server.Matrix.Account;
 
@@ -25,6 +26,35 @@ public static class UserInteractiveAuth
 
     public static async Task<bool> IsKnownSessionAsync(IQuerySession session, string? id, CancellationToken ct) =>
         id is not null && await session.LoadAsync<UiaSession>(id, ct) is not null;
+
+    /// <summary>
+    /// One `m.login.password` stage proving that the caller knows the password of <paramref name="userId"/> (device
+    /// deletion). Null when confirmed (the UIA session is then used up); otherwise the 401 to answer with.
+    /// </summary>
+    public static async Task<IResult?> ConfirmPasswordAsync(IDocumentSession session, string userId, JsonElement? authJson,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        string[][] flows = [["m.login.password"]];
+        var auth = Read(authJson);
+        if (auth is null || !await IsKnownSessionAsync(session, auth.Session, ct))
+            return await ChallengeAsync(session, flows, now, ct);
+
+        var account = await session.LoadAsync<UserAccount>(userId, ct);
+        var confirmed = auth.Type == "m.login.password" && IsSameUser(auth.User, userId)
+                        && account is not null && auth.Password is { Length: > 0 } password
+                        && PasswordHasher.Verify(password, account.PasswordHash);
+        if (!confirmed)
+            return await ChallengeAsync(session, flows, now, ct, auth.Session, MatrixError.Forbidden("Invalid password"));
+
+        session.Delete<UiaSession>(auth.Session!);
+        await session.SaveChangesAsync(ct);
+        return null;
+    }
+
+    /// <summary>`identifier.user` may be the full user id or its localpart (spec: Identifier types, m.id.user).</summary>
+    static bool IsSameUser(string? given, string userId) =>
+        given is not null && (given == userId
+            || (MatrixIds.TryParseUserId(userId, out var localpart, out _) && given.ToLowerInvariant() == localpart));
 
     public static async Task<IResult> ChallengeAsync(IDocumentSession session, string[][] flows, DateTimeOffset now,
         CancellationToken ct, string? existing = null, MatrixError? error = null)

@@ -65,8 +65,7 @@ public static class Ephemeral
         {
             // m.fully_read is the user's read marker: room account data, not a receipt others see.
             if (type == "m.fully_read")
-                session.Events.Append(SyncStreams.AccountData(userId), new AccountDataSet(userId, roomId, "m.fully_read",
-                    new JsonObject { ["event_id"] = eventId }.ToJsonString(), clock.GetUtcNow()));
+                AccountDataStore.Set(session, userId, roomId, "m.fully_read", new JsonObject { ["event_id"] = eventId }.ToJsonString(), clock.GetUtcNow());
             else if (ReceiptTypes.Contains(type))
                 session.Events.Append(SyncStreams.Receipts(roomId), new ReceiptSent(roomId, userId, type, eventId, threadId, ts));
         }

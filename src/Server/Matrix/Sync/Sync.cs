@@ -4,6 +4,7 @@ using Marten;
 using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Infrastructure.Auth;
 using WalkieTalkie.Server.Infrastructure.Sync;
+using WalkieTalkie.Server.Matrix.Filters;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie;
 
@@ -27,7 +28,9 @@ public static class Sync
     {
         var device = http.Device();
         var token = since is null ? null : SyncToken.Parse(since) ?? throw new MatrixException(MatrixError.InvalidParam("Invalid since token"));
-        var options = SyncFilterOptions.Parse(filter);
+        SyncFilter options;
+        await using (var filterSession = store.QuerySession())
+            options = await SyncFilter.ResolveAsync(filterSession, device.UserId, filter, ct);
         var deadline = clock.GetUtcNow() + TimeSpan.FromMilliseconds(Math.Clamp(timeout ?? 0, 0, 60_000));
         var contributorList = contributors.ToList();
 
@@ -56,8 +59,9 @@ public static class Sync
         foreach (var contributor in contributors) await contributor.AddStreamsAsync(session, request, streams, ct);
 
         var since = request.Since?.Seq ?? 0;
+        var keys = streams.Keys.ToArray();
         var events = await session.Events.QueryAllRawEvents()
-            .Where(e => e.Sequence > since && streams.Keys.Contains(e.StreamKey!))
+            .Where(e => e.Sequence > since && keys.Contains(e.StreamKey!))
             .OrderBy(e => e.Sequence)
             .Take(MaxEventsPerSync)
             .ToListAsync(ct);
@@ -133,7 +137,7 @@ public static class Sync
     static async Task<JsonObject> JoinedRoomAsync(IQuerySession session, SyncRequest request, RoomState room,
         List<SequencedEvent> newEvents, bool fullState, long upto, CancellationToken ct)
     {
-        var limit = request.Options.TimelineLimit ?? DefaultTimelineLimit;
+        var limit = Math.Clamp(request.Options.TimelineLimit ?? DefaultTimelineLimit, 1, 1000);
         List<SequencedEvent> timeline;
         bool limited;
         if (request.Since is null)
@@ -165,7 +169,7 @@ public static class Sync
         }
 
         var timelineEvents = new JsonArray();
-        foreach (var e in timeline)
+        foreach (var e in timeline.Where(e => request.Options.IncludesTimelineType(e.Event.Type)))
             timelineEvents.Add(await Redactions.ToClientEventAsync(session, room, e.Event, now, request.Device.DeviceId, ct));
 
         var joined = room.UsersWithMembership(Memberships.Join).ToList();
@@ -234,8 +238,9 @@ public static class Sync
 
     static async Task<long> LatestAsync(IQuerySession session, IReadOnlyCollection<string> streams, CancellationToken ct)
     {
+        var keys = streams.ToArray();
         var latest = await session.Events.QueryAllRawEvents()
-            .Where(e => streams.Contains(e.StreamKey!))
+            .Where(e => keys.Contains(e.StreamKey!))
             .OrderByDescending(e => e.Sequence)
             .Select(e => e.Sequence)
             .Take(1)
@@ -245,7 +250,7 @@ public static class Sync
 }
 
 /// <summary>What the client asked for.</summary>
-public sealed record SyncRequest(DeviceRef Device, SyncToken? Since, bool FullState, SyncFilterOptions Options, long Now);
+public sealed record SyncRequest(DeviceRef Device, SyncToken? Since, bool FullState, SyncFilter Options, long Now);
 
 /// <summary>What one sync read: events after `Since` up to `Upto` on all the user's streams.</summary>
 public sealed record SyncContext(SyncRequest Request, IReadOnlyList<IEvent> Events, long Since, long Upto,

@@ -7,5 +7,7 @@ public static class SyncModule
     public static IServiceCollection AddSync(this IServiceCollection services) => services
         .AddSingleton<SyncNotifier>()
         .AddSingleton<EphemeralBoard>()
-        .AddHostedService<PostgresChangeListener>();
+        .AddHostedService<PostgresChangeListener>()
+        // Each module's part of the response, in this order.
+        .AddSingleton<ISyncContributor, AccountData.AccountDataSync>();
 }

@@ -1,0 +1,23 @@
+using Marten;
+using WalkieTalkie.Server.Infrastructure;
+using WalkieTalkie.Server.Infrastructure.Auth;
+using WalkieTalkie.Server.Infrastructure.Sync;
+
+namespace WalkieTalkie.Server.Matrix.AccountData;
+
+/// <summary>PUT /user/{userId}/account_data/{type}: any JSON object of at most 64 KiB, stored as sent.</summary>
+public static class SetAccountData
+{
+    public static void MapSetAccountData(this RouteGroupBuilder v3) =>
+        v3.MapPut("/user/{userId}/account_data/{type}", async (string userId, string type, HttpContext http,
+            IDocumentSession session, TimeProvider clock, CancellationToken ct) =>
+        {
+            if (AccountDataModule.CheckWrite(http.Device().UserId, userId, type) is { } error) return error.ToResult();
+            var content = await MatrixJsonBody.ReadObjectAsync(http.Request, ct);
+
+            await SyncLog.BeginAsync(session, ct);
+            AccountDataStore.Set(session, userId, null, type, content.GetRawText(), clock.GetUtcNow());
+            await session.SaveChangesAsync(ct);
+            return TypedResults.Ok(new { });
+        }).RequireAccessToken();
+}

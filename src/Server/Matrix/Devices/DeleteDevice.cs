@@ -1,0 +1,29 @@
+using Marten;
+using Wolverine;
+using WalkieTalkie.Server.Infrastructure;
+using WalkieTalkie.Server.Infrastructure.Auth;
+using WalkieTalkie.Server.Matrix.Account;
+
+namespace WalkieTalkie.Server.Matrix.Devices;
+
+/// <summary>
+/// DELETE /devices/{deviceId}: after a user-interactive `m.login.password` stage the device and its tokens go
+/// (RemoveDevices, reason Deleted). An unknown device answers 200 too (spec: "or had been removed previously").
+/// </summary>
+public static class DeleteDevice
+{
+    public static void MapDeleteDevice(this RouteGroupBuilder v3) =>
+        v3.MapDelete("/devices/{deviceId}", async (string deviceId, HttpContext http, IDocumentSession session,
+            IMessageBus bus, TimeProvider clock, CancellationToken ct) =>
+        {
+            // Clients send the first, unauthenticated attempt with an empty body or none at all.
+            var body = await MatrixJsonBody.ReadObjectAsync(http.Request, ct, emptyIsObject: true);
+            var userId = http.Device().UserId;
+            var challenge = await UserInteractiveAuth.ConfirmPasswordAsync(session, userId,
+                body.TryGetProperty("auth", out var auth) ? auth : null, clock.GetUtcNow(), ct);
+            if (challenge is not null) return challenge;
+
+            await bus.InvokeAsync(new RemoveDevices(userId, [deviceId], DeviceRemovalReason.Deleted), ct);
+            return TypedResults.Ok(new { });
+        }).RequireAccessToken().RequireRateLimiting(RateLimits.Auth);
+}

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Marten;
+using Wolverine;
+using WalkieTalkie.Server.Infrastructure;
+using WalkieTalkie.Server.Infrastructure.Auth;
+using WalkieTalkie.Server.Matrix.Account;
+
+namespace WalkieTalkie.Server.Matrix.Devices;
+
+/// <summary>POST /delete_devices: bulk deletion behind the same `m.login.password` stage as DELETE /devices/{deviceId}.</summary>
+public static class DeleteDevices
+{
+    public sealed record Request(List<string>? Devices, JsonElement? Auth);
+
+    public static void MapDeleteDevices(this RouteGroupBuilder v3) =>
+        v3.MapPost("/delete_devices", async (Request? body, HttpContext http, IDocumentSession session,
+            IMessageBus bus, TimeProvider clock, CancellationToken ct) =>
+        {
+            if (body is null) return MatrixError.NotJson("Request body must be a JSON object").ToResult();
+            if (body.Devices is null) return MatrixError.MissingParam("devices is required").ToResult();
+            if (body.Devices.Any(string.IsNullOrEmpty)) return MatrixError.InvalidParam("devices holds an empty device id").ToResult();
+
+            var userId = http.Device().UserId;
+            var challenge = await UserInteractiveAuth.ConfirmPasswordAsync(session, userId, body.Auth, clock.GetUtcNow(), ct);
+            if (challenge is not null) return challenge;
+
+            await bus.InvokeAsync(new RemoveDevices(userId, body.Devices, DeviceRemovalReason.Deleted), ct);
+            return TypedResults.Ok(new { });
+        }).RequireAccessToken().RequireRateLimiting(RateLimits.Auth);
+}

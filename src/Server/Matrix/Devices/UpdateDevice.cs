@@ -1,0 +1,51 @@
+using Marten;
+using Marten.Patching;
+using Wolverine;
+using WalkieTalkie.Server.Infrastructure;
+using WalkieTalkie.Server.Infrastructure.Auth;
+using WalkieTalkie.Server.Matrix.Account;
+using WalkieTalkie.Server.Walkie;
+
+namespace WalkieTalkie.Server.Matrix.Devices;
+
+public sealed record RenameDevice(DeviceRef Device, string DisplayName);
+
+/// <summary>Published when a device's display name changes: device lists (keys module) react to it.</summary>
+public sealed record DeviceRenamed(DeviceRef Device, string DisplayName);
+
+/// <summary>PUT /devices/{deviceId}: rename one of the caller's devices; an absent display_name changes nothing.</summary>
+public static class UpdateDevice
+{
+    public sealed record Request(string? DisplayName);
+
+    const int MaxDisplayNameLength = 100;
+
+    public static void MapUpdateDevice(this RouteGroupBuilder v3) =>
+        v3.MapPut("/devices/{deviceId}", async (string deviceId, Request? body, HttpContext http, IQuerySession session,
+            IMessageBus bus, CancellationToken ct) =>
+        {
+            if (body is null) return MatrixError.NotJson("Request body must be a JSON object").ToResult();
+            if (body.DisplayName is { Length: > MaxDisplayNameLength })
+                return MatrixError.InvalidParam($"display_name is longer than {MaxDisplayNameLength} characters").ToResult();
+
+            var caller = http.Device();
+            if (await session.LoadAsync<UserDevice>(UserDevice.Key(caller.UserId, deviceId), ct) is null)
+                return MatrixError.NotFound("Device not found").ToResult();
+            if (body.DisplayName is not null)
+                await bus.InvokeAsync(new RenameDevice(new DeviceRef(caller.UserId, deviceId), body.DisplayName), ct);
+            return TypedResults.Ok(new { });
+        }).RequireAccessToken();
+}
+
+public static class RenameDeviceHandler
+{
+    public static async Task<DeviceRenamed?> Handle(RenameDevice command, IDocumentSession session, CancellationToken ct)
+    {
+        var key = UserDevice.Key(command.Device.UserId, command.Device.DeviceId);
+        var device = await session.LoadAsync<UserDevice>(key, ct);
+        if (device is null || device.DisplayName == command.DisplayName) return null;
+        // A patch, not a store: a deletion committed meanwhile must not be undone.
+        session.Patch<UserDevice>(key).Set(d => d.DisplayName, command.DisplayName);
+        return new DeviceRenamed(command.Device, command.DisplayName);
+    }
+}

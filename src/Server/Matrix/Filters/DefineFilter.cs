@@ -1,0 +1,24 @@
+using Marten;
+using WalkieTalkie.Server.Infrastructure;
+using WalkieTalkie.Server.Infrastructure.Auth;
+
+namespace WalkieTalkie.Server.Matrix.Filters;
+
+/// <summary>POST /user/{userId}/filter → {"filter_id"}: only for yourself; a filter of the wrong shape is M_BAD_JSON.</summary>
+public static class DefineFilter
+{
+    public static void MapDefineFilter(this RouteGroupBuilder v3) =>
+        v3.MapPost("/user/{userId}/filter", async (string userId, HttpContext http, IDocumentSession session,
+            TimeProvider clock, CancellationToken ct) =>
+        {
+            if (http.Device().UserId != userId) return MatrixError.Forbidden("Cannot create filters for other users").ToResult();
+            var filter = await MatrixJsonBody.ReadObjectAsync(http.Request, ct);
+            SyncFilter.Parse(filter);
+
+            // Random, so never starting with `{` (which /sync reads as inline JSON).
+            var filterId = MatrixIds.RandomToken(12);
+            session.Insert(new StoredFilter(StoredFilter.Key(userId, filterId), userId, filterId, filter.GetRawText(), clock.GetUtcNow()));
+            await session.SaveChangesAsync(ct);
+            return TypedResults.Ok(new { filter_id = filterId });
+        }).RequireAccessToken();
+}

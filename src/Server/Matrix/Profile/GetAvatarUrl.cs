@@ -1,0 +1,14 @@
+using Marten;
+using WalkieTalkie.Server.Matrix.Account;
+
+namespace WalkieTalkie.Server.Matrix.Profile;
+
+/// <summary>GET /profile/{userId}/avatar_url: `{}` when the user has none; 404 M_NOT_FOUND for unknown users.</summary>
+public static class GetAvatarUrl
+{
+    public static void MapGetAvatarUrl(this RouteGroupBuilder v3) =>
+        v3.MapGet("/profile/{userId}/avatar_url", async (string userId, IQuerySession session, CancellationToken ct) =>
+            await session.LoadAsync<UserAccount>(userId, ct) is { } account
+                ? TypedResults.Ok(new ProfileModule.ProfileBody(null, account.AvatarUrl))
+                : ProfileModule.ProfileNotFound());
+}

@@ -1,0 +1,14 @@
+using Marten;
+using WalkieTalkie.Server.Matrix.Account;
+
+namespace WalkieTalkie.Server.Matrix.Profile;
+
+/// <summary>GET /profile/{userId}: display name and avatar URL, each absent when unset; 404 M_NOT_FOUND for unknown users.</summary>
+public static class GetProfile
+{
+    public static void MapGetProfile(this RouteGroupBuilder v3) =>
+        v3.MapGet("/profile/{userId}", async (string userId, IQuerySession session, CancellationToken ct) =>
+            await session.LoadAsync<UserAccount>(userId, ct) is { } account
+                ? TypedResults.Ok(new ProfileModule.ProfileBody(account.DisplayName, account.AvatarUrl))
+                : ProfileModule.ProfileNotFound());
+}

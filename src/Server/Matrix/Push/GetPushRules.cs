@@ -1,0 +1,20 @@
+using Marten;
+using WalkieTalkie.Server.Infrastructure;
+using WalkieTalkie.Server.Infrastructure.Auth;
+
+namespace WalkieTalkie.Server.Matrix.Push;
+
+/// <summary>GET /pushrules/ (every rule set: only `global`) and GET /pushrules/global/ (that rule set alone).</summary>
+public static class GetPushRules
+{
+    public static void MapGetPushRules(this RouteGroupBuilder v3)
+    {
+        v3.MapGet("/pushrules/", async (HttpContext http, IQuerySession session, CancellationToken ct) =>
+            TypedResults.Ok(await PushRules.LoadForUserAsync(session, http.Device().UserId, ct))).RequireAccessToken();
+
+        v3.MapGet("/pushrules/{scope}/", async (string scope, HttpContext http, IQuerySession session, CancellationToken ct) =>
+            scope == "global"
+                ? TypedResults.Ok((await PushRules.LoadForUserAsync(session, http.Device().UserId, ct))["global"])
+                : MatrixError.InvalidParam("Only the global push rule scope exists").ToResult()).RequireAccessToken();
+    }
+}
