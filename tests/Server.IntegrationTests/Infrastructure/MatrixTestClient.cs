@@ -34,6 +34,9 @@ public sealed class MatrixTestClient
             body["device_id"]!.GetValue<string>(), body["access_token"]!.GetValue<string>());
     }
 
+    /// <summary>The same device (same access token) talking to another server process of the same homeserver.</summary>
+    public MatrixTestClient On(WalkieHost host) => new(host.BaseAddress, UserId, DeviceId, AccessToken);
+
     /// <summary>Another device of the same user (a fresh login).</summary>
     public async Task<MatrixTestClient> LoginAgainAsync(WalkieHost host, string password = "correct horse")
     {

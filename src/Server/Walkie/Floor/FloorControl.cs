@@ -48,6 +48,9 @@ public sealed class FloorOptions
 
     /// <summary>Attempts of a decision that keeps losing the optimistic-concurrency race before the client is told to retry.</summary>
     public int MaxAttempts { get; set; } = 30;
+
+    /// <summary>After this many lost races a decision also queues on a PostgreSQL advisory lock of the room (liveness, not safety).</summary>
+    public int OptimisticAttempts { get; set; } = 3;
 }
 
 /// <summary>
@@ -82,7 +85,7 @@ public sealed class FloorControl(
             FloorDecision decision;
             try
             {
-                decision = await TryDecideAsync(roomId, devices, handsOver, plan, ct);
+                decision = await TryDecideAsync(roomId, devices, handsOver, plan, exclusive: attempt > _options.OptimisticAttempts, ct);
             }
             catch (Exception e) when (IsLostRace(e))
             {
@@ -94,8 +97,8 @@ public sealed class FloorControl(
                 }
                 stripe?.Release();
                 stripe = null;
-                // Jittered, growing pause: the winner's transaction is already committed, ours just needs fresh state.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1 + Math.Min(attempt, 10) * 2)), ct);
+                // Jittered exponential pause: the winner's transaction is already committed, ours just needs fresh state.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1 << Math.Min(attempt, 6))), ct);
                 continue;
             }
             finally
@@ -109,14 +112,25 @@ public sealed class FloorControl(
     }
 
     async Task<FloorDecision> TryDecideAsync(string roomId, IReadOnlyCollection<DeviceRef> devices, bool handsOver,
-        Func<FloorScene, IEnumerable<FloorCommand>> plan, CancellationToken ct)
+        Func<FloorScene, IEnumerable<FloorCommand>> plan, bool exclusive, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope(); // a fresh outbox per attempt: a lost attempt's messages die with it
         var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
         await using var session = store.LightweightSession();
+        session.Logger = new LostRacesAreNotFailures(session.Logger);
         outbox.Enroll(session);
 
         var streamId = FloorStream.Id(roomId);
+        if (exclusive)
+        {
+            // Contended: wait in line with the other losers instead of racing them again. The expected version below
+            // still decides; deciders on their first, optimistic attempts do not take this lock.
+            await session.BeginTransactionAsync(ct);
+            await using var lockRoom = session.Connection!.CreateCommand();
+            lockRoom.CommandText = "select pg_advisory_xact_lock(hashtextextended(@stream, 4002))";
+            lockRoom.Parameters.Add(new NpgsqlParameter("stream", streamId));
+            await lockRoom.ExecuteNonQueryAsync(ct);
+        }
         var batch = session.CreateBatchQuery();
         var roomTask = batch.Load<RoomState>(roomId);
         var floorTask = batch.Load<FloorSnapshot>(streamId);
@@ -240,9 +254,26 @@ public sealed class FloorControl(
                 or JasperFx.Events.ExistingStreamIdCollisionException or Marten.Exceptions.ConcurrentUpdateException)
                 return true;
             // unique_violation on mt_events/mt_streams when a translation is missing; serialization_failure
-            if (e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.SerializationFailure })
+            if (e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.SerializationFailure or "MT003" })
                 return true;
         }
         return false;
     }
+}
+
+/// <summary>Marten logs every failed command as an error; a lost race is expected and decided again, so it is not one.</summary>
+sealed class LostRacesAreNotFailures(IMartenSessionLogger inner) : IMartenSessionLogger
+{
+    public void LogSuccess(NpgsqlCommand command) => inner.LogSuccess(command);
+    public void LogSuccess(NpgsqlBatch batch) => inner.LogSuccess(batch);
+    public void LogFailure(NpgsqlCommand command, Exception ex) { if (!Expected(ex)) inner.LogFailure(command, ex); }
+    public void LogFailure(NpgsqlBatch batch, Exception ex) { if (!Expected(ex)) inner.LogFailure(batch, ex); }
+    public void LogFailure(Exception ex, string message) { if (!Expected(ex)) inner.LogFailure(ex, message); }
+    public void RecordSavedChanges(IDocumentSession session, Marten.Services.IChangeSet commit) => inner.RecordSavedChanges(session, commit);
+    public void OnBeforeExecute(NpgsqlCommand command) => inner.OnBeforeExecute(command);
+    public void OnBeforeExecute(NpgsqlBatch batch) => inner.OnBeforeExecute(batch);
+
+    // After the losing statement, the rest of the batch fails with "transaction aborted": part of the same race.
+    static bool Expected(Exception ex) =>
+        FloorControl.IsLostRace(ex) || ex is PostgresException { SqlState: PostgresErrorCodes.InFailedSqlTransaction };
 }

@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Marten;
+using WalkieTalkie.Server.Walkie.Floor;
+using Xunit.Abstractions;
+using static WalkieTalkie.Server.IntegrationTests.Walkie.WalkieRoom;
+
+namespace WalkieTalkie.Server.IntegrationTests.Walkie;
+
+/// <summary>
+/// Tries hard to get two holders: two server processes on one database, in-process serialization off (so every
+/// concurrent decision on a room, in either process, races on the floor stream), ~20 consenting devices in a few rooms
+/// firing requests, pre-emptions and releases (fresh and stale) at random, with short timers adding server-side
+/// decisions. Then every room's stream is replayed with the decider (which throws on impossible histories) and checked
+/// independently: grant intervals never overlap and epochs grow by exactly one per grant.
+/// WALKIE_STRESS_OPS sets the number of operations (default 3,000).
+/// </summary>
+[Collection(IntegrationCollection.Name)]
+public sealed class when_two_processes_hammer_the_floor(IntegrationFixture fixture, ITestOutputHelper output)
+{
+    const int Devices = 20;
+
+    [Fact]
+    public async Task there_is_never_a_second_holder_and_no_client_sees_the_race()
+    {
+        var operations = int.TryParse(Environment.GetEnvironmentVariable("WALKIE_STRESS_OPS"), out var n) && n > 0 ? n : 3_000;
+        var database = await fixture.CreateDatabaseAsync();
+        var settings = new Dictionary<string, string?> { ["Walkie:Floor:SerializeInProcess"] = "false" };
+        var one = await WalkieHost.StartAsync(database, settings);
+        var two = await WalkieHost.StartAsync(database, settings);
+        try
+        {
+            var owner = await MatrixTestClient.RegisterAsync(one);
+            var clients = new List<MatrixTestClient>();
+            for (var i = 0; i < Devices; i++) clients.Add(await MatrixTestClient.RegisterAsync(i % 2 == 0 ? one : two));
+            // Levels 0..95 so that pre-emption sometimes wins and sometimes does not.
+            var levels = clients.Select((c, i) => (c.UserId, Level: i * 5)).ToDictionary(x => x.UserId, x => x.Level);
+            var rooms = new[]
+            {
+                await WalkieRoom.CreateAsync(owner, new { enabled = true, preempt_power_level = 30 }, clients, levels),
+                await WalkieRoom.CreateAsync(owner, new { enabled = true, queue = false, preempt_power_level = 50 }, clients, levels),
+                await WalkieRoom.CreateAsync(owner, new { enabled = true, max_talk_ms = 400, end_of_media_ms = 250 }, clients, levels),
+            };
+            foreach (var room in rooms)
+                foreach (var c in clients) await room.ConsentAsync(c);
+
+            var statuses = new ConcurrentDictionary<string, int>();
+            var remaining = operations;
+            var watch = Stopwatch.StartNew();
+            await Task.WhenAll(clients.Select((client, index) => Task.Run(async () =>
+            {
+                var random = new Random(index);
+                var via = new[] { client.On(one), client.On(two) };
+                // What this device last heard per room: its grant's epoch, or that it waits in the queue.
+                var held = new Dictionary<string, long>();
+                while (Interlocked.Decrement(ref remaining) >= 0)
+                {
+                    var room = rooms[random.Next(rooms.Length)];
+                    var http = via[random.Next(2)];
+                    var roll = random.Next(100);
+                    string op;
+                    HttpResponseMessage response;
+                    if (held.TryGetValue(room.Id, out var epoch) && roll < 80)
+                    {
+                        // Mostly the holder's own release; sometimes one that went stale meanwhile.
+                        op = "release";
+                        response = await room.ReleaseAsync(http, roll < 70 ? epoch : epoch - 1);
+                        held.Remove(room.Id);
+                    }
+                    else if (roll < 90)
+                    {
+                        op = roll < 75 ? "request" : "preempt";
+                        response = await room.RequestAsync(http, op == "preempt" ? "preempt" : "normal");
+                        if (response.StatusCode == HttpStatusCode.OK
+                            && (await response.Content.ReadFromJsonAsync<JsonObject>())!["epoch"] is { } granted)
+                            held[room.Id] = granted.GetValue<long>();
+                    }
+                    else
+                    {
+                        op = "stray-release";
+                        response = await room.ReleaseAsync(http, random.Next(0, 50));
+                    }
+                    statuses.AddOrUpdate($"{op} {(int)response.StatusCode}", 1, (_, c) => c + 1);
+                    if ((int)response.StatusCode is not (200 or 409))
+                        Assert.Fail($"{op} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+                }
+            })));
+            watch.Stop();
+
+            var lostRaces = one.Services.GetRequiredService<FloorControl>().LostRaces + two.Services.GetRequiredService<FloorControl>().LostRaces;
+            output.WriteLine($"{operations} operations by {Devices} devices in {rooms.Length} rooms through 2 processes: " +
+                $"{watch.Elapsed.TotalSeconds:0.0} s, {operations / watch.Elapsed.TotalSeconds:0} ops/s, {lostRaces} lost races retried");
+            foreach (var (key, count) in statuses.OrderBy(s => s.Key)) output.WriteLine($"  {key}: {count}");
+
+            var store = one.Services.GetRequiredService<IDocumentStore>();
+            var totalGrants = 0;
+            foreach (var room in rooms)
+            {
+                await using var query = store.QuerySession();
+                var stored = await query.Events.FetchStreamAsync(FloorStream.Id(room.Id));
+                var events = stored.Select(e => (FloorEvent)e.Data).ToList();
+                Assert.Equal(Enumerable.Range(1, stored.Count).Select(v => (long)v), stored.Select(e => e.Version));
+
+                var replayed = FloorDecider.Replay(events); // throws on a second holder, a skipped or repeated epoch, ...
+                var grants = CheckGrantIntervals(events);
+                Assert.True(grants >= 10, $"only {grants} grants in {room.Id}: the load did not exercise its floor");
+                totalGrants += grants;
+                var snapshot = await query.LoadAsync<FloorSnapshot>(FloorStream.Id(room.Id));
+                Assert.Equal(stored.Count, snapshot!.Version);
+                Assert.Equal(FloorView.From(replayed).ToJson().ToJsonString(), FloorView.From(snapshot.ToFloor()).ToJson().ToJsonString());
+                output.WriteLine($"  room {room.Id}: {events.Count} events, {grants} grants, final epoch {replayed.Epoch}");
+            }
+            Assert.True(lostRaces > 0, "no decision ever lost the race: the test did not contend");
+        }
+        finally
+        {
+            await two.DisposeAsync();
+            await one.DisposeAsync();
+        }
+    }
+
+    /// <summary>Independent of the decider: a grant only while nobody holds, ended by a release or revoke of that holder and epoch.</summary>
+    static int CheckGrantIntervals(IReadOnlyList<FloorEvent> events)
+    {
+        FloorGranted? current = null;
+        DateTimeOffset lastEnd = DateTimeOffset.MinValue;
+        long lastEpoch = 0;
+        var grants = 0;
+        foreach (var e in events)
+        {
+            switch (e)
+            {
+                case FloorGranted g:
+                    Assert.True(current is null, $"epoch {g.Epoch} granted to {g.Holder} while {current?.Holder} holds epoch {current?.Epoch}");
+                    Assert.Equal(lastEpoch + 1, g.Epoch);
+                    Assert.True(g.At >= lastEnd, $"grant of epoch {g.Epoch} at {g.At:O} starts before the previous grant ended at {lastEnd:O}");
+                    current = g;
+                    lastEpoch = g.Epoch;
+                    grants++;
+                    break;
+                case FloorReleased r:
+                    Assert.True(current is not null && current.Holder == r.Holder && current.Epoch == r.Epoch, $"release of {r.Epoch} by {r.Holder} without that grant");
+                    lastEnd = r.At;
+                    current = null;
+                    break;
+                case FloorRevoked v:
+                    Assert.True(current is not null && current.Holder == v.Holder && current.Epoch == v.Epoch, $"revoke of {v.Epoch} of {v.Holder} without that grant");
+                    lastEnd = v.At;
+                    current = null;
+                    break;
+            }
+        }
+        return grants;
+    }
+}
