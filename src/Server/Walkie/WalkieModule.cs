@@ -20,6 +20,8 @@ public static class WalkieModule
         services.AddHostedService(sp => sp.GetRequiredService<TimerScheduler>());
         services.AddSingleton<IMediaActivity, MediaActivity>();
         services.AddSingleton<IFloorChangeListener, PublishFloorToSync>();
+        services.AddSingleton<FloorChangeFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<FloorChangeFeed>());
         services.AddSingleton<FloorControl>();
         services.AddSingleton<ConsentService>();
 

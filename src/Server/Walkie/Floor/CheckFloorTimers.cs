@@ -1,7 +1,7 @@
 namespace WalkieTalkie.Server.Walkie.Floor;
 
 /// <summary>
-/// The durable backstops: the max-talk and end-of-media messages scheduled (through the outbox) with every grant,
+/// The durable backstops: the timer message scheduled (through the outbox) with every grant (max talk and end of media),
 /// and the floor consequence of a consent that ended or a member who left. All idempotent.
 /// </summary>
 public static class FloorTimerDueHandler

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using System.Text.Json.Nodes;
 using WalkieTalkie.Server.Infrastructure.Sync;
 
@@ -11,10 +12,39 @@ namespace WalkieTalkie.Server.Walkie.Floor;
 /// </summary>
 public sealed record FloorChanged(string RoomId, FloorView View, IReadOnlyList<FloorEvent> Events, long Version);
 
-/// <summary>Something that reacts to floor changes in this process; registered in DI, called after commit.</summary>
+/// <summary>Something that reacts to floor changes in this process; registered in DI, called in commit order.</summary>
 public interface IFloorChangeListener
 {
     ValueTask OnFloorChangedAsync(FloorChanged change, CancellationToken ct);
+}
+
+/// <summary>
+/// Hands committed floor changes to the listeners off the request path, one at a time in the order this process
+/// committed them; a listener's failure is logged and never reaches the client whose decision is already committed.
+/// </summary>
+public sealed class FloorChangeFeed(IEnumerable<IFloorChangeListener> listeners, ILogger<FloorChangeFeed> logger) : BackgroundService
+{
+    readonly Channel<FloorChanged> _changes = Channel.CreateUnbounded<FloorChanged>(new UnboundedChannelOptions { SingleReader = true });
+    readonly IFloorChangeListener[] _listeners = listeners.ToArray();
+
+    public void Publish(FloorChanged change) => _changes.Writer.TryWrite(change);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var change in _changes.Reader.ReadAllAsync(stoppingToken))
+                foreach (var listener in _listeners)
+                {
+                    try { await listener.OnFloorChangedAsync(change, stoppingToken); }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        logger.LogWarning(e, "Floor listener {Listener} failed on {Room}", listener.GetType().Name, change.RoomId);
+                    }
+                }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+    }
 }
 
 /// <summary>The JSON of a <see cref="FloorView"/>: one serializer for GET .../floor and the /sync ephemeral event.</summary>

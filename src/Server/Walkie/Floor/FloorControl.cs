@@ -9,10 +9,11 @@ using WalkieTalkie.Server.Walkie.Consent;
 
 namespace WalkieTalkie.Server.Walkie.Floor;
 
-public enum FloorTimer { MaxTalk, EndOfMedia }
-
-/// <summary>A floor timer of one grant (room, epoch); durable (Wolverine scheduled message) and in-process alike. A stale epoch does nothing.</summary>
-public sealed record FloorTimerDue(string RoomId, long Epoch, FloorTimer Timer);
+/// <summary>
+/// The timers of one grant (room, epoch): max talk and end of media, checked together and re-armed for whichever is due
+/// next. Scheduled both as a durable Wolverine message (restart-proof) and in process (precise); a stale epoch does nothing.
+/// </summary>
+public sealed record FloorTimerDue(string RoomId, long Epoch);
 
 /// <summary>A device lost its consent or left: if it is still ineligible when this is handled, it loses the floor or its place in the queue.</summary>
 public sealed record FloorEligibilityLost(string RoomId, DeviceRef Device, RevokeReason Reason);
@@ -62,11 +63,10 @@ public sealed class FloorOptions
 /// </summary>
 public sealed class FloorControl(
     IDocumentStore store, IServiceScopeFactory scopes, TimeProvider clock, TimerScheduler timers, IMediaActivity media,
-    IEnumerable<IFloorChangeListener> listeners, Microsoft.Extensions.Options.IOptions<FloorOptions> options, ILogger<FloorControl> logger)
+    FloorChangeFeed changes, Microsoft.Extensions.Options.IOptions<FloorOptions> options, ILogger<FloorControl> logger)
 {
     readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     readonly FloorOptions _options = options.Value;
-    readonly IFloorChangeListener[] _listeners = listeners.ToArray();
     long _lostRaces;
 
     /// <summary>Appends that lost the optimistic-concurrency race and were decided again (for tests and benchmarks).</summary>
@@ -106,7 +106,7 @@ public sealed class FloorControl(
                 stripe?.Release();
             }
 
-            if (decision.Events.Count > 0) await AfterCommitAsync(roomId, decision, ct);
+            if (decision.Events.Count > 0) AfterCommit(roomId, decision);
             return decision;
         }
     }
@@ -167,42 +167,37 @@ public sealed class FloorControl(
         else session.Events.Append(streamId, version + events.Count, events.Cast<object>().ToArray());
         session.Store(FloorSnapshot.From(roomId, after, version + events.Count));
         foreach (var grant in events.OfType<FloorGranted>())
-        {
-            await outbox.ScheduleAsync(new FloorTimerDue(roomId, grant.Epoch, FloorTimer.MaxTalk), grant.ExpiresAt);
-            await outbox.ScheduleAsync(new FloorTimerDue(roomId, grant.Epoch, FloorTimer.EndOfMedia), grant.At + grant.EndOfMedia);
-        }
+            await outbox.ScheduleAsync(new FloorTimerDue(roomId, grant.Epoch), FirstDue(grant));
         await session.SaveChangesAsync(ct);
         return new(before, after, events, version + events.Count);
     }
 
-    async Task AfterCommitAsync(string roomId, FloorDecision decision, CancellationToken ct)
+    void AfterCommit(string roomId, FloorDecision decision)
     {
         foreach (var e in decision.Events)
         {
             switch (e)
             {
                 case FloorGranted g:
-                    ScheduleInProcess(new FloorTimerDue(roomId, g.Epoch, FloorTimer.MaxTalk), g.ExpiresAt);
-                    ScheduleInProcess(new FloorTimerDue(roomId, g.Epoch, FloorTimer.EndOfMedia), g.At + g.EndOfMedia);
+                    ScheduleInProcess(new FloorTimerDue(roomId, g.Epoch), FirstDue(g));
                     break;
-                case FloorReleased or FloorRevoked:
-                    var epoch = e is FloorReleased r ? r.Epoch : ((FloorRevoked)e).Epoch;
-                    timers.Cancel(TimerKey(new FloorTimerDue(roomId, epoch, FloorTimer.MaxTalk)));
-                    timers.Cancel(TimerKey(new FloorTimerDue(roomId, epoch, FloorTimer.EndOfMedia)));
+                case FloorReleased r:
+                    timers.Cancel(TimerKey(new FloorTimerDue(roomId, r.Epoch)));
+                    break;
+                case FloorRevoked v:
+                    timers.Cancel(TimerKey(new FloorTimerDue(roomId, v.Epoch)));
                     break;
             }
         }
-
-        var change = new FloorChanged(roomId, FloorView.From(decision.After), decision.Events, decision.Version);
-        foreach (var listener in _listeners)
-        {
-            // The floor is committed; a listener's failure must not turn that into an error for the client.
-            try { await listener.OnFloorChangedAsync(change, ct); }
-            catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e, "Floor listener {Listener} failed", listener); }
-        }
+        changes.Publish(new FloorChanged(roomId, FloorView.From(decision.After), decision.Events, decision.Version));
     }
 
-    /// <summary>A due timer: revoke the holder if the grant it was set for is still on and really due; otherwise re-arm for the new due time.</summary>
+    static DateTimeOffset FirstDue(FloorGranted g) => g.At + g.EndOfMedia < g.ExpiresAt ? g.At + g.EndOfMedia : g.ExpiresAt;
+
+    /// <summary>
+    /// A grant's timers are due: revoke the holder if that grant is still on and its max talk or end of media has really
+    /// come; otherwise re-arm for whichever comes next (frames may have moved end of media on).
+    /// </summary>
     public async Task CheckTimerAsync(FloorTimerDue due, bool durable, CancellationToken ct)
     {
         DateTimeOffset? lastFrame = null;
@@ -210,24 +205,23 @@ public sealed class FloorControl(
         {
             if (scene.Floor is not Floor.Taken t || t.Epoch != due.Epoch) return [];
             lastFrame = media.LastFrameAt(due.RoomId, due.Epoch);
+            // If max talk revokes, the end-of-media check meets a later epoch and does nothing.
             return
             [
-                due.Timer == FloorTimer.MaxTalk
-                    ? new CheckMaxTalk(due.RoomId, due.Epoch, scene.Settings, scene.Eligible)
-                    : new CheckEndOfMedia(due.RoomId, due.Epoch, lastFrame, scene.Settings, scene.Eligible),
+                new CheckMaxTalk(due.RoomId, due.Epoch, scene.Settings, scene.Eligible),
+                new CheckEndOfMedia(due.RoomId, due.Epoch, lastFrame, scene.Settings, scene.Eligible),
             ];
         }, ct);
         if (decision.Events.Count > 0 || decision.After is not Floor.Taken taken || taken.Epoch != due.Epoch) return;
 
-        var next = due.Timer == FloorTimer.MaxTalk
-            ? taken.ExpiresAt
-            : (lastFrame is { } last && last > taken.GrantedAt ? last : taken.GrantedAt) + taken.EndOfMedia;
+        var endOfMedia = (lastFrame is { } last && last > taken.GrantedAt ? last : taken.GrantedAt) + taken.EndOfMedia;
+        var next = endOfMedia < taken.ExpiresAt ? endOfMedia : taken.ExpiresAt;
         if (durable)
         {
             await using var scope = scopes.CreateAsyncScope();
             var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
-            var floor = clock.GetUtcNow() + TimeSpan.FromMilliseconds(100);
-            await bus.ScheduleAsync(due, next > floor ? next : floor);
+            var soonest = clock.GetUtcNow() + TimeSpan.FromMilliseconds(100);
+            await bus.ScheduleAsync(due, next > soonest ? next : soonest);
         }
         else
         {
@@ -243,7 +237,7 @@ public sealed class FloorControl(
     void ScheduleInProcess(FloorTimerDue due, DateTimeOffset at) =>
         timers.Schedule(TimerKey(due), at, ct => CheckTimerAsync(due, durable: false, ct));
 
-    static string TimerKey(FloorTimerDue due) => $"floor|{due.RoomId}|{due.Epoch}|{due.Timer}";
+    static string TimerKey(FloorTimerDue due) => $"floor|{due.RoomId}|{due.Epoch}";
 
     /// <summary>Another decision on the same floor committed between our load and our commit.</summary>
     public static bool IsLostRace(Exception? e)
