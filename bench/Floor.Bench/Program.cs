@@ -76,11 +76,17 @@ try
     var cpu = new CpuMeter(postgres.Id);
     var (insertRate, insertLoaded) = await Concurrently(clients, decisions, _ => InsertAsync(dataSource));
     var insertCpu = cpu.PerOp(decisions);
+    await Task.Delay(TimeSpan.FromSeconds(2)); // statistics of the INSERT run flush late
+    var statsBefore = await DatabaseStats(dataSource);
     var lostBefore = app.Services.GetRequiredService<FloorControl>().LostRaces;
     // Each talk is two decisions: the request (granted) and the release.
     var (talkRate, talkLoaded) = await Concurrently(clients, decisions / 2, i => talkers[i].TalkAsync());
-    var talkCpu = cpu.PerOp(decisions);
     var lost = app.Services.GetRequiredService<FloorControl>().LostRaces - lostBefore;
+    // The durable end-of-media backstops of these grants fire 4 s later; wait for them, and for the statistics to flush.
+    await Task.Delay(TimeSpan.FromSeconds(6));
+    var statsAfter = await DatabaseStats(dataSource);
+    var talkCpu = cpu.PerOp(decisions);
+    var perDecision = statsAfter.Zip(statsBefore, (a, b) => (a.Name, PerOp: (a.Value - b.Value) / (double)decisions));
 
     Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {CpuModel()}, PostgreSQL {await ServerVersion(dataSource)} " +
         $"fsync={(durable ? "on" : "off")}, synchronous_commit={(durable ? "on" : "off")}; server, database and clients on this machine");
@@ -90,8 +96,10 @@ try
     Print($"baseline: durable INSERT, {clients} connections", insertLoaded, insertRate);
     Print($"floor decisions (request+release), {clients} clients/rooms", talkLoaded, talkRate * 2);
     Console.WriteLine($"lost optimistic-concurrency races during the concurrent run: {lost}");
-    Console.WriteLine($"CPU per operation in the concurrent runs (ms): INSERT: bench process {insertCpu.Bench:F3}, PostgreSQL {insertCpu.Postgres:F3}; " +
+    Console.WriteLine($"CPU per operation in the concurrent runs (ms; floor incl. its timer backstops): INSERT: bench process {insertCpu.Bench:F3}, PostgreSQL {insertCpu.Postgres:F3}; " +
         $"floor decision: bench process (server + HTTP clients) {talkCpu.Bench:F3}, PostgreSQL {talkCpu.Postgres:F3}");
+    Console.WriteLine("database work per floor decision, incl. the timer backstops fired afterwards: " +
+        string.Join(", ", perDecision.Select(x => $"{x.Name} {x.PerOp:F2}")));
     Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
     await app.StopAsync();
 }
@@ -137,6 +145,15 @@ static void Print(string name, List<double> values, double? rate)
     values.Sort();
     double P(double q) => values[Math.Min(values.Count - 1, (int)Math.Ceiling(q * values.Count) - 1)];
     Console.WriteLine($"{name,-58} {P(0.50),8:F2} {P(0.99),8:F2} {values[^1],8:F2} {(rate is { } r ? r.ToString("F0") : "—"),8}");
+}
+
+static async Task<List<(string Name, long Value)>> DatabaseStats(NpgsqlDataSource dataSource)
+{
+    await using var stats = dataSource.CreateCommand(
+        "select xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_returned, tup_fetched from pg_stat_database where datname = current_database()");
+    await using var reader = await stats.ExecuteReaderAsync();
+    await reader.ReadAsync();
+    return Enumerable.Range(0, reader.FieldCount).Select(i => (reader.GetName(i), reader.GetInt64(i))).ToList();
 }
 
 static async Task<string> ServerVersion(NpgsqlDataSource dataSource)

@@ -3,7 +3,7 @@ using static WalkieTalkie.Server.IntegrationTests.Walkie.WalkieRoom;
 namespace WalkieTalkie.Server.IntegrationTests.Walkie;
 
 [Collection(IntegrationCollection.Name)]
-public sealed class when_consent_expires(IntegrationFixture fixture)
+public sealed class when_consent_expires(IntegrationFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     readonly WalkieHost _host = fixture.Server;
 
@@ -19,6 +19,7 @@ public sealed class when_consent_expires(IntegrationFixture fixture)
         var (_, _) = await EventuallyAsync(() => room.MemberStateAsync(alice, bob), s => s.Count == 0, TimeSpan.FromSeconds(10),
             "member state emptied after expiry");
         var late = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - expires;
+        output.WriteLine($"member state emptied, observed {late} ms after expires_ts (polling every 50 ms)");
         Assert.True(late >= 0, $"emptied {-late} ms before the consent expired");
         Assert.True(late < 1_000, $"emptied {late} ms after expiry: the in-process timer should be precise");
         await (await room.RequestAsync(bob)).ShouldBeMatrixError(HttpStatusCode.Forbidden, "M_FORBIDDEN");

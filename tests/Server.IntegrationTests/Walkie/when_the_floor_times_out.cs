@@ -3,7 +3,7 @@ using static WalkieTalkie.Server.IntegrationTests.Walkie.WalkieRoom;
 namespace WalkieTalkie.Server.IntegrationTests.Walkie;
 
 [Collection(IntegrationCollection.Name)]
-public sealed class when_the_floor_times_out(IntegrationFixture fixture)
+public sealed class when_the_floor_times_out(IntegrationFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     readonly WalkieHost _host = fixture.Server;
 
@@ -22,6 +22,7 @@ public sealed class when_the_floor_times_out(IntegrationFixture fixture)
         var (floor, _) = await EventuallyAsync(() => room.FloorAsync(alice), f => Holder(f) == bob.DeviceId, TimeSpan.FromSeconds(10),
             "bob handed the floor at alice's max talk time");
         var late = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - expires;
+        output.WriteLine($"max talk revocation observed {late} ms after the deadline (polling every 50 ms)");
         Assert.InRange(late, 0, 400);
         Assert.Equal(granted["epoch"]!.GetValue<long>() + 1, Epoch(floor));
         // Bob's grant runs on the same settings: it ends too, and then the floor is idle.
@@ -40,6 +41,7 @@ public sealed class when_the_floor_times_out(IntegrationFixture fixture)
         var (floor, _) = await EventuallyAsync(() => room.FloorAsync(alice), f => State(f) == "idle", TimeSpan.FromSeconds(10),
             "floor idle after end of media");
         var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - grantedAt;
+        output.WriteLine($"end of media revocation observed {after} ms after the request (limit 800 ms, polling every 50 ms)");
         Assert.InRange(after, 800, 1_400);
         Assert.Equal(granted["epoch"]!.GetValue<long>(), Epoch(floor));
     }

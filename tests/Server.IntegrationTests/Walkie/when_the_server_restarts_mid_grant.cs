@@ -5,7 +5,7 @@ namespace WalkieTalkie.Server.IntegrationTests.Walkie;
 
 /// <summary>The granting process dies with its in-process timers; the durable scheduled message still ends the grant.</summary>
 [Collection(IntegrationCollection.Name)]
-public sealed class when_the_server_restarts_mid_grant(IntegrationFixture fixture)
+public sealed class when_the_server_restarts_mid_grant(IntegrationFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task max_talk_revocation_still_happens_on_the_new_process()
@@ -36,7 +36,9 @@ public sealed class when_the_server_restarts_mid_grant(IntegrationFixture fixtur
 
             var (floor, _) = await EventuallyAsync(() => room.FloorAsync(bobThere), f => Holder(f) == bob.DeviceId,
                 TimeSpan.FromSeconds(15), "bob handed the floor by the new process at alice's max talk time");
-            Assert.True(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() >= expires, "revoked before the max talk time");
+            var late = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - expires;
+            output.WriteLine($"restart took {restart.ElapsedMilliseconds} ms; the new process revoked, observed {late} ms after the deadline");
+            Assert.True(late >= 0, "revoked before the max talk time");
             Assert.Equal(granted["epoch"]!.GetValue<long>() + 1, Epoch(floor));
         }
         finally
