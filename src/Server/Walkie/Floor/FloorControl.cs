@@ -127,7 +127,8 @@ public sealed class FloorControl(
             // still decides; deciders on their first, optimistic attempts do not take this lock.
             await session.BeginTransactionAsync(ct);
             await using var lockRoom = session.Connection!.CreateCommand();
-            lockRoom.CommandText = "select pg_advisory_xact_lock(hashtextextended(@stream, 4002))";
+            // Two-key form: a key space apart from single-bigint advisory locks such as the sync append lock.
+            lockRoom.CommandText = "select pg_advisory_xact_lock(4002, hashtext(@stream))";
             lockRoom.Parameters.Add(new NpgsqlParameter("stream", streamId));
             await lockRoom.ExecuteNonQueryAsync(ct);
         }
