@@ -9,6 +9,9 @@ using Wolverine;
 using Wolverine.Marten;
 using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Matrix.Account;
+using WalkieTalkie.Server.Matrix.Keys;
+using WalkieTalkie.Server.Matrix.Media;
+using WalkieTalkie.Server.Matrix.ToDevice;
 using WalkieTalkie.Server.Matrix.Versions;
 
 namespace WalkieTalkie.Server;
@@ -36,6 +39,8 @@ public static class WalkieServer
         });
         builder.Services.AddMatrixRateLimits(builder.Configuration);
         builder.Services.AddAccounts(builder.Configuration, builder.Environment.IsDevelopment());
+        builder.Services.AddKeys();
+        builder.Services.AddMedia(builder.Configuration);
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(MatrixCors.Policy));
 
         builder.Services.AddMarten(opts =>
@@ -78,6 +83,9 @@ public static class WalkieServer
         app.MapVersions();
         var v3 = app.MapGroup("/_matrix/client/v3");
         v3.MapAccount();
+        v3.MapKeys();
+        v3.MapToDevice();
+        app.MapMedia();
         return app;
     }
 }
