@@ -13,7 +13,8 @@ public static class ClaimKeys
     public static void MapClaimKeys(this RouteGroupBuilder v3) =>
         v3.MapPost("/keys/claim", Handle).RequireAccessToken();
 
-    static async Task<IResult> Handle(HttpContext http, JsonElement body, IDocumentSession session, IOptions<MatrixOptions> matrix, CancellationToken ct)
+    static async Task<IResult> Handle(HttpContext http, JsonElement body, IDocumentSession session, NpgsqlDataSource database,
+        IOptions<MatrixOptions> matrix, CancellationToken ct)
     {
         if (!body.IsObject() || !body.TryGetProperty("one_time_keys", out var query) || !query.IsObject())
             return MatrixError.BadJson("'one_time_keys' must be a JSON object").ToResult();
@@ -29,11 +30,12 @@ public static class ClaimKeys
         var result = new Dictionary<string, Dictionary<string, Dictionary<string, RawJson>>>();
         if (wanted.Count > 0)
         {
-            await session.BeginTransactionAsync(ct);
+            // Each claim is its own autocommitted statement: atomic per key, and committed whatever else happens.
+            await using var connection = await database.OpenConnectionAsync(ct);
             var table = session.DocumentStore.Options.FindOrResolveDocumentType(typeof(OneTimeKey)).TableName.QualifiedName;
             foreach (var (userId, deviceId, algorithm) in wanted)
             {
-                var claimed = await TakeOneAsync(session, table, userId, deviceId, algorithm, ct);
+                var claimed = await TakeOneAsync(connection, table, userId, deviceId, algorithm, ct);
                 if (claimed is null)
                 {
                     var fallback = await session.LoadAsync<FallbackKey>(FallbackKey.Key(userId, deviceId, algorithm), ct);
@@ -53,10 +55,10 @@ public static class ClaimKeys
     /// Deletes and returns the oldest key in one statement. SKIP LOCKED: a concurrent claim that locked a row first
     /// keeps it, and this one takes the next, so no key is handed out twice and nobody waits.
     /// </summary>
-    static async Task<(string KeyId, string Json)?> TakeOneAsync(IDocumentSession session, string table, string userId,
+    static async Task<(string KeyId, string Json)?> TakeOneAsync(NpgsqlConnection connection, string table, string userId,
         string deviceId, string algorithm, CancellationToken ct)
     {
-        await using var command = (NpgsqlCommand)session.Connection!.CreateCommand();
+        await using var command = connection.CreateCommand();
         command.CommandText = $"""
             delete from {table} where id = (
                 select id from {table}
