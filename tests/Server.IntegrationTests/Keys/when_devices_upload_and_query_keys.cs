@@ -122,6 +122,16 @@ public sealed class when_devices_upload_and_query_keys(IntegrationFixture fixtur
     }
 
     [Fact]
+    public async Task a_query_for_remote_users_only_is_an_empty_answer()
+    {
+        var alice = await MatrixTestClient.RegisterAsync(_host);
+        var body = await alice.PostJsonAsync("/_matrix/client/v3/keys/query",
+            new { device_keys = new Dictionary<string, string[]> { ["@someone:elsewhere.example"] = [] } });
+        Assert.Empty(body["device_keys"]!.AsObject());
+        Assert.Empty(body["self_signing_keys"]!.AsObject());
+    }
+
+    [Fact]
     public async Task keys_endpoints_need_an_access_token_and_a_device_keys_object()
     {
         using var anonymous = _host.CreateClient();

@@ -71,6 +71,29 @@ public sealed class when_sending_to_device(IntegrationFixture fixture)
     }
 
     [Fact]
+    public async Task the_inbox_gives_sync_the_messages_after_its_position_in_order_and_in_sync_shape()
+    {
+        var alice = await MatrixTestClient.RegisterAsync(_host);
+        var bob = await MatrixTestClient.RegisterAsync(_host);
+        string Body(int n) => KeyMaterial.Json("""{"messages":{"$0":{"$1":{"n":$2,"k":"a+b/"}}}}""", bob.UserId, bob.DeviceId, n);
+        (await SendAsync(alice, "m.dummy", "i1", Body(1))).EnsureSuccessStatusCode();
+        var since = await _host.SyncPositionAsync();
+        (await SendAsync(alice, "m.dummy", "i2", Body(2))).EnsureSuccessStatusCode();
+        (await SendAsync(alice, "m.dummy", "i3", Body(3))).EnsureSuccessStatusCode();
+        var upto = await _host.SyncPositionAsync();
+        (await SendAsync(alice, "m.dummy", "i4", Body(4))).EnsureSuccessStatusCode();
+
+        await using var session = _host.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        var all = await ToDeviceInbox.ReadAsync(session, new(bob.UserId, bob.DeviceId), since, upto, 100, default);
+        var first = await ToDeviceInbox.ReadAsync(session, new(bob.UserId, bob.DeviceId), since, upto, 1, default);
+
+        Assert.Equal(["""{"n":2,"k":"a+b/"}""", """{"n":3,"k":"a+b/"}"""], all.Select(m => m.Event.Content.Json));
+        Assert.Equal(all[0], Assert.Single(first));
+        var json = JsonSerializer.Serialize(all[0].Event, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+        Assert.Equal($$$"""{"sender":"{{{alice.UserId}}}","type":"m.dummy","content":{"n":2,"k":"a+b/"}}""", json);
+    }
+
+    [Fact]
     public async Task bad_requests_are_matrix_errors()
     {
         var alice = await MatrixTestClient.RegisterAsync(_host);

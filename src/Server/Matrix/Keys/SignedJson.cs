@@ -1,6 +1,5 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using WalkieTalkie.Server.Infrastructure;
 using System.Text.Json.Nodes;
 
 namespace WalkieTalkie.Server.Matrix.Keys;
