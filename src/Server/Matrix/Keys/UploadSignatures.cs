@@ -60,8 +60,13 @@ public static class UploadSignatures
                     Fail(user.Name, keyId, new MatrixError("M_INVALID_SIGNATURE", "No signature by the uploading user"));
                     continue;
                 }
+                using var stored = JsonDocument.Parse(storedJson);
+                var alreadySigned = stored.RootElement.TryMember("signatures", out var storedAll) && storedAll.TryMember(signer, out var storedMine)
+                    ? storedMine : default;
                 foreach (var signature in mine.EnumerateObject())
                 {
+                    // The object as uploaded already carries this one (a device's self-signature, typically).
+                    if (alreadySigned.String(signature.Name) == signature.Value.GetString()) continue;
                     var id = KeySignature.Key(user.Name, keyId, signer, signature.Name);
                     var existing = await session.LoadAsync<KeySignature>(id, ct);
                     if (existing?.Signature == signature.Value.GetString()) continue;
