@@ -3,14 +3,14 @@ using System.Net.WebSockets;
 using System.Text;
 using WalkieTalkie.Client.Listen;
 using WalkieTalkie.Client.Matrix;
-using WalkieTalkie.Client.Stream;
+using WalkieTalkie.Client.Live;
 using WalkieTalkie.Client.Talk;
 using WalkieTalkie.Client.Walkie;
 
 namespace WalkieTalkie.Client.Cli;
 
 /// <summary>What the commands run against; tests replace the console, stdin, the HTTP stack and the WebSocket connector.</summary>
-internal sealed record CliEnvironment(TextWriter Out, TextWriter Error, Func<System.IO.Stream> OpenStdin)
+internal sealed record CliEnvironment(TextWriter Out, TextWriter Error, Func<Stream> OpenStdin)
 {
     public HttpMessageHandler? Handler { get; init; }
     public WebSocketConnector? Connector { get; init; }

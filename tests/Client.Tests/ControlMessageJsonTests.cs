@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 using WalkieTalkie.Client.Matrix;
-using WalkieTalkie.Client.Stream;
+using WalkieTalkie.Client.Live;
 using WalkieTalkie.Client.Walkie;
 
 namespace WalkieTalkie.Client.Tests;

@@ -1,6 +1,6 @@
 using WalkieTalkie.Client.Listen;
 using WalkieTalkie.Client.Matrix;
-using WalkieTalkie.Client.Stream;
+using WalkieTalkie.Client.Live;
 
 namespace WalkieTalkie.Client.Tests;
 

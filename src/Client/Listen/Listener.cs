@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using WalkieTalkie.Client.Stream;
+using WalkieTalkie.Client.Live;
 
 namespace WalkieTalkie.Client.Listen;
 

@@ -18,7 +18,7 @@ public abstract class PcmSource : IDisposable
     public static PcmSource FromWavFile(string path) => FromSamples(WavFile.Read(path));
 
     /// <summary>Raw little-endian PCM16, 48 kHz mono, e.g. <c>arecord -f S16_LE -r 48000 -c 1 -t raw</c> on stdin.</summary>
-    public static PcmSource FromRawStream(System.IO.Stream stream, bool leaveOpen = false) => new RawStreamSource(stream, leaveOpen);
+    public static PcmSource FromRawStream(Stream stream, bool leaveOpen = false) => new RawStreamSource(stream, leaveOpen);
 
     private sealed class SampleSource(ReadOnlyMemory<short> pcm) : PcmSource
     {
@@ -33,7 +33,7 @@ public abstract class PcmSource : IDisposable
         }
     }
 
-    private sealed class RawStreamSource(System.IO.Stream stream, bool leaveOpen) : PcmSource
+    private sealed class RawStreamSource(Stream stream, bool leaveOpen) : PcmSource
     {
         private byte[] _bytes = [];
 

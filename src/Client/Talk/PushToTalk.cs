@@ -1,4 +1,4 @@
-using WalkieTalkie.Client.Stream;
+using WalkieTalkie.Client.Live;
 using WalkieTalkie.Client.Walkie;
 
 namespace WalkieTalkie.Client.Talk;

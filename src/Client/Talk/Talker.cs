@@ -1,5 +1,5 @@
 using WalkieTalkie.Audio;
-using WalkieTalkie.Client.Stream;
+using WalkieTalkie.Client.Live;
 
 namespace WalkieTalkie.Client.Talk;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using WalkieTalkie.Audio;
-using WalkieTalkie.Client.Stream;
+using WalkieTalkie.Client.Live;
 
 namespace WalkieTalkie.Client.Tests.Infrastructure;
 

@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 
-namespace WalkieTalkie.Client.Stream;
+namespace WalkieTalkie.Client.Live;
 
 /// <summary>
 /// Opens the WebSocket. The stream passes the full URI (with <c>access_token</c> in the query when so configured) and

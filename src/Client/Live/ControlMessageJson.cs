@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using WalkieTalkie.Client.Matrix;
 using WalkieTalkie.Client.Walkie;
 
-namespace WalkieTalkie.Client.Stream;
+namespace WalkieTalkie.Client.Live;
 
 /// <summary>
 /// JSON of the stream's text frames, both directions (the server direction is here too so fake servers in tests and

@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using WalkieTalkie.Client.Matrix;
 using WalkieTalkie.Client.Walkie;
 
-namespace WalkieTalkie.Client.Stream;
+namespace WalkieTalkie.Client.Live;
 
 /// <summary>The <c>type</c> strings of the stream's JSON control messages.</summary>
 public static class ControlTypes

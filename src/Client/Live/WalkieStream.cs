@@ -6,7 +6,7 @@ using WalkieTalkie.Audio;
 using WalkieTalkie.Client.Matrix;
 using WalkieTalkie.Client.Walkie;
 
-namespace WalkieTalkie.Client.Stream;
+namespace WalkieTalkie.Client.Live;
 
 /// <summary>
 /// The device's live-audio WebSocket (<c>GET $P/stream</c>). It is opened on demand by the first control message and
