@@ -213,7 +213,9 @@ internal static class WalkieCli
         if (command.GetPositiveLong("seconds") is { } seconds)
             listening.CancelAfter(TimeSpan.FromSeconds(seconds));
 
-        await using var stream = new WalkieStream(credentials, StreamOptions(command, env));
+        using var listener = new Listener();
+        await using var stream = new WalkieStream(credentials, StreamOptions(command, env) with { QueueReceivedFrames = false });
+        stream.AddObserver(listener); // frames and floor messages in wire order
         var channels = await stream.SubscribeAsync([roomId], stop);
         if (!channels.ContainsKey(roomId))
         {
@@ -222,17 +224,15 @@ internal static class WalkieCli
         }
         env.Out.WriteLine($"Listening to {roomId} (channel {channels[roomId]}); bursts go to {outDir}.");
 
-        using var listener = new Listener();
         int written = 0;
         string? failure = null;
-        var frames = listener.RunAsync(stream.Frames, listening.Token);
+        var silence = listener.RunSilenceCheckAsync(listening.Token);
         var messages = Task.Run(async () =>
         {
             try
             {
                 await foreach (var message in stream.Messages.ReadAllAsync(listening.Token))
                 {
-                    listener.Observe(message);
                     Report(env.Out, message, roomId);
                     if (message is ServerMessage.Disconnected d)
                     {
@@ -262,11 +262,7 @@ internal static class WalkieCli
             }
         }, CancellationToken.None);
 
-        try
-        {
-            await frames;
-        }
-        catch (OperationCanceledException) when (listening.IsCancellationRequested) { }
+        await silence;
         await messages;
         listener.EndAll("stopped");
         listener.Dispose(); // completes the events, so the burst writer finishes

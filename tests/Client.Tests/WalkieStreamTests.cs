@@ -167,6 +167,37 @@ public class WalkieStreamTests
     }
 
     [Fact]
+    public async Task Observers_see_messages_and_frames_in_wire_order()
+    {
+        await using var server = new LoopbackServer();
+        await using var stream = new WalkieStream(new Uri("http://hs.test"), "tok",
+            new WalkieStreamOptions { Connector = server.Connector, QueueReceivedFrames = false });
+        var seen = new OrderRecorder();
+        stream.AddObserver(seen);
+        var subscribing = stream.SubscribeAsync(["!a:hs"]);
+        var peer = await server.AcceptAsync();
+        await peer.AcceptSubscribeAsync(new Dictionary<string, ushort> { ["!a:hs"] = 1 });
+        await subscribing.WaitAsync(LoopbackServer.Patience);
+
+        await peer.SendAsync(new ServerMessage.FloorTaken("!a:hs", Alice, 2));
+        for (uint seq = 0; seq < 50; seq++) await peer.SendFrameAsync(1, 2, seq, new byte[] { 0x78 });
+        await peer.SendAsync(new ServerMessage.FloorIdle("!a:hs", "released", null));
+        await stream.Messages.NextOfTypeAsync<ServerMessage, ServerMessage.FloorIdle>();
+
+        string expected = "subscribed floor.taken " + string.Concat(Enumerable.Range(0, 50).Select(i => $"f{i} ")) + "floor.idle ";
+        Assert.Equal(expected, seen.ToString());
+        Assert.False(stream.Frames.TryRead(out _)); // not queued twice
+    }
+
+    private sealed class OrderRecorder : IStreamObserver
+    {
+        private readonly System.Text.StringBuilder _log = new();
+        public void OnMessage(ServerMessage message) { lock (_log) _log.Append(message.Type).Append(' '); }
+        public void OnFrame(ReceivedFrame frame) { lock (_log) _log.Append('f').Append(frame.Seq).Append(' '); }
+        public override string ToString() { lock (_log) return _log.ToString(); }
+    }
+
+    [Fact]
     public async Task Subscribe_fails_fast_when_the_server_answers_error()
     {
         await using var server = new LoopbackServer();
@@ -189,7 +220,7 @@ public class PushToTalkTests
 
     private static async Task<(WalkieStream, ServerPeer)> SubscribedAsync(LoopbackServer server, Func<WalkieStream, Task<TalkOutcome>> talk, Action<Task<TalkOutcome>> started)
     {
-        var stream = new WalkieStream(new Uri("http://hs.test"), "tok", new WalkieStreamOptions { Connector = server.Connector });
+        var stream = new WalkieStream(new Uri("http://hs.test"), "tok", new WalkieStreamOptions { Connector = server.Connector, CloseTimeout = TimeSpan.FromMilliseconds(300) });
         started(talk(stream));
         var peer = await server.AcceptAsync();
         await peer.AcceptSubscribeAsync(new Dictionary<string, ushort> { [Room] = 5 });
@@ -296,5 +327,39 @@ public class PushToTalkTests
         Assert.True(code == 0, error);
         Assert.Contains($"Sent {expected} frames", output);
         Assert.Contains("Floor granted: epoch 3", output);
+    }
+
+    [Fact]
+    public async Task The_cli_listens_and_writes_each_burst_as_a_wav_with_gaps_concealed()
+    {
+        using var dir = new TempDirectory();
+        var speech = SpeechSample.Get("Short check. Over.");
+        List<byte[]> packets;
+        using (var encoder = new OpusVoiceEncoder()) packets = encoder.EncodeAll(speech.Pcm);
+        await using var server = new LoopbackServer();
+        Cli.SessionStore.Save(dir.File("cfg/session.json"), new MatrixCredentials(new Uri("http://hs.test"), "@me:hs", "DEV", "tok"));
+        var http = new FakeHttpHandler().Answer(System.Net.HttpStatusCode.OK, """{"device_id":"DEV","expires_ts":null}""");
+
+        var cli = CommandLineTests.Cli(dir, http, server.Connector, "listen", "--room", Room, "--out", dir.File("out"), "--seconds", "2");
+        var peer = await server.AcceptAsync();
+        await peer.AcceptSubscribeAsync(new Dictionary<string, ushort> { [Room] = 6 });
+        await peer.SendAsync(new ServerMessage.FloorTaken(Room, new DeviceRef("@a:hs", "A"), 12));
+        for (int seq = 0; seq < packets.Count; seq++)
+            if (seq != 10) // one frame lost on the way
+                await peer.SendFrameAsync(6, 12, (uint)seq, packets[seq]);
+        await peer.SendAsync(new ServerMessage.FloorIdle(Room, "released", null));
+        Assert.IsType<Received.Close>(await peer.ReceiveAsync()); // --seconds 2 ran out
+        await peer.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+
+        var (code, output, error) = await cli.WaitAsync(LoopbackServer.Patience);
+        Assert.True(code == 0, error + output);
+        Assert.Equal("", error); // consent is live: no warning
+        Assert.Contains("@a:hs (A) holds the floor (epoch 12)", output);
+        Assert.True(output.Contains("Wrote 1 burst(s)."), output);
+        string wav = Assert.Single(Directory.GetFiles(dir.File("out"), "*.wav"));
+        Assert.StartsWith("_ops_hs-e12-", Path.GetFileName(wav));
+        short[] heard = WavFile.Read(wav);
+        Assert.Equal(packets.Count * 960, heard.Length);
+        Assert.Contains("/state/org.matrix.msc4002.member/%40me%3Ahs_DEV", Assert.Single(http.Requests).PathAndQuery);
     }
 }

@@ -22,10 +22,11 @@ public abstract record ListenerEvent(ReceivedBurst Burst)
 /// <summary>
 /// Turns received frames into bursts, one per (room, epoch). A burst ends when the floor goes idle or to someone else
 /// (<see cref="Observe"/>), when a frame of a newer epoch arrives, or after <see cref="ListenerOptions.SilenceTimeout"/>
-/// without frames. Frames of an older epoch than the room's newest are dropped, as the server does. Thread-safe: frames
-/// and control messages may come from different loops.
+/// without frames. Frames of an older epoch than the room's newest are dropped, as the server does. Feed it in wire
+/// order — <see cref="WalkieStream.AddObserver"/> does — or a <c>floor.idle</c> may be seen before the frames it
+/// follows and split a burst. Thread-safe.
 /// </summary>
-public sealed class Listener(ListenerOptions? options = null, TimeProvider? time = null) : IDisposable
+public sealed class Listener(ListenerOptions? options = null, TimeProvider? time = null) : IStreamObserver, IDisposable
 {
     private readonly ListenerOptions _options = options ?? new ListenerOptions();
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -106,20 +107,27 @@ public sealed class Listener(ListenerOptions? options = null, TimeProvider? time
             foreach (var burst in _active.Values.ToList()) End(burst, reason);
     }
 
+    void IStreamObserver.OnMessage(ServerMessage message) => Observe(message);
+
+    void IStreamObserver.OnFrame(ReceivedFrame frame) => Accept(frame);
+
+    /// <summary>Ends silent bursts every quarter of the timeout until cancelled (for a listener fed by <see cref="WalkieStream.AddObserver"/>).</summary>
+    public async Task RunSilenceCheckAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, _options.SilenceTimeout.Ticks / 4)), _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+                EndSilentBursts();
+        }
+        catch (OperationCanceledException) { }
+    }
+
     /// <summary>Feeds <paramref name="frames"/> (e.g. <see cref="WalkieStream.Frames"/>) in and checks for silence until cancelled or the reader completes.</summary>
     public async Task RunAsync(ChannelReader<ReceivedFrame> frames, CancellationToken cancellationToken = default)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var silenceCheck = Task.Run(async () =>
-        {
-            using var timer = new PeriodicTimer(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, _options.SilenceTimeout.Ticks / 4)), _time);
-            try
-            {
-                while (await timer.WaitForNextTickAsync(stop.Token))
-                    EndSilentBursts();
-            }
-            catch (OperationCanceledException) { }
-        }, CancellationToken.None);
+        var silenceCheck = Task.Run(() => RunSilenceCheckAsync(stop.Token), CancellationToken.None);
         try
         {
             await foreach (var frame in frames.ReadAllAsync(cancellationToken))

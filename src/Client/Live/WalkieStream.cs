@@ -30,6 +30,7 @@ public sealed class WalkieStream : IAudioFrameSink, IAsyncDisposable
     private readonly List<TaskCompletionSource<IReadOnlyDictionary<string, ushort>>> _pendingSubscribes = [];
     private Dictionary<string, ushort> _channels = new(StringComparer.Ordinal);
     private Dictionary<ushort, string> _roomsByChannel = [];
+    private IStreamObserver[] _observers = [];
     private Connection? _connection;
     private long _framesDropped;
     private bool _disposed;
@@ -64,6 +65,13 @@ public sealed class WalkieStream : IAudioFrameSink, IAsyncDisposable
 
     /// <summary>Frames thrown away: malformed, on a channel of no subscribed room, or pushed out of a full <see cref="Frames"/>.</summary>
     public long FramesDropped => Interlocked.Read(ref _framesDropped);
+
+    /// <summary>Adds an observer that sees messages and frames in wire order (a <see cref="Listen.Listener"/>, a recorder).</summary>
+    public void AddObserver(IStreamObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        lock (_gate) _observers = [.. _observers, observer];
+    }
 
     /// <summary>The WebSocket URI; <paramref name="accessToken"/> goes into the query when given.</summary>
     public static Uri BuildUri(Uri homeserver, string? accessToken)
@@ -400,7 +408,11 @@ public sealed class WalkieStream : IAudioFrameSink, IAsyncDisposable
             Interlocked.Increment(ref _framesDropped);
             return;
         }
-        _frames.Writer.TryWrite(new ReceivedFrame(room, header.Channel, header.Epoch, header.Seq, frame[payload].ToArray(), _options.Time.GetUtcNow()));
+        var received = new ReceivedFrame(room, header.Channel, header.Epoch, header.Seq, frame[payload].ToArray(), _options.Time.GetUtcNow());
+        foreach (var observer in _observers)
+            observer.OnFrame(received);
+        if (_options.QueueReceivedFrames)
+            _frames.Writer.TryWrite(received);
     }
 
     private void Dispatch(ServerMessage message)
@@ -421,6 +433,13 @@ public sealed class WalkieStream : IAudioFrameSink, IAsyncDisposable
                     break;
             }
         }
+        Publish(message);
+    }
+
+    private void Publish(ServerMessage message)
+    {
+        foreach (var observer in _observers)
+            observer.OnMessage(message);
         _messages.Writer.TryWrite(message);
     }
 
@@ -444,7 +463,7 @@ public sealed class WalkieStream : IAudioFrameSink, IAsyncDisposable
                 pending.TrySetException(new WalkieStreamException($"The stream closed ({status?.ToString() ?? failure?.Message ?? "no close frame"}) before subscribed arrived.", failure));
         }
         connection.Socket.Dispose();
-        _messages.Writer.TryWrite(new ServerMessage.Disconnected(status, description, failure));
+        Publish(new ServerMessage.Disconnected(status, description, failure));
     }
 
     private sealed class Connection(WebSocket socket)

@@ -22,6 +22,9 @@ public sealed record WalkieStreamOptions
     /// <summary>WebSocket-level keep-alive of the default connector; a dead link is noticed instead of hanging.</summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>Put received frames into <see cref="WalkieStream.Frames"/>; off when an <see cref="IStreamObserver"/> takes them all.</summary>
+    public bool QueueReceivedFrames { get; init; } = true;
+
     /// <summary>Received audio frames buffered for a slow reader; beyond this the oldest are dropped (250 = 5 s of audio).</summary>
     public int ReceivedFrameCapacity { get; init; } = 250;
 
@@ -37,6 +40,17 @@ public sealed record WalkieStreamOptions
 
 /// <summary>One relayed audio frame, already mapped from this connection's channel to its room.</summary>
 public sealed record ReceivedFrame(string RoomId, ushort Channel, uint Epoch, uint Seq, ReadOnlyMemory<byte> Payload, DateTimeOffset ReceivedAt);
+
+/// <summary>
+/// Sees every received control message and frame inline, in wire order, from the receive loop (the two readers of
+/// <see cref="WalkieStream"/> cannot say whether a <c>floor.idle</c> came before or after a frame). Must be quick and
+/// must not throw.
+/// </summary>
+public interface IStreamObserver
+{
+    void OnMessage(ServerMessage message);
+    void OnFrame(ReceivedFrame frame);
+}
 
 /// <summary>Where a <see cref="Talk.Talker"/> puts its frames: the stream in production, a recorder in tests.</summary>
 public interface IAudioFrameSink
