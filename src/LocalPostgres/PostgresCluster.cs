@@ -129,8 +129,14 @@ public sealed class PostgresCluster
         if (ServiceUser is not { } user) return;
         PostgresBinaries.Run("chown", ["-R", $"{user}:", path], $"could not give {path} to {user}");
         PostgresBinaries.Run("chmod", ["700", path], $"could not chmod {path}");
-        // The service user must be able to reach the folder through its parents.
-        for (var dir = Path.GetDirectoryName(path); dir is not null and not "/"; dir = Path.GetDirectoryName(dir))
+        MakeReachable(Path.GetDirectoryName(path));
+    }
+
+    /// <summary>As root, lets the service user traverse (not list) every parent of <paramref name="path"/>.</summary>
+    public static void MakeReachable(string? path)
+    {
+        if (ServiceUser is null) return;
+        for (var dir = path; dir is not null and not "/"; dir = Path.GetDirectoryName(dir))
         {
             var mode = File.GetUnixFileMode(dir);
             if (!mode.HasFlag(UnixFileMode.OtherExecute)) File.SetUnixFileMode(dir, mode | UnixFileMode.OtherExecute);

@@ -18,6 +18,9 @@ using WalkieTalkie.Server.Matrix.Devices;
 using WalkieTalkie.Server.Matrix.Filters;
 using WalkieTalkie.Server.Matrix.Profile;
 using WalkieTalkie.Server.Matrix.Push;
+using WalkieTalkie.Server.Matrix.Keys;
+using WalkieTalkie.Server.Matrix.Media;
+using WalkieTalkie.Server.Matrix.ToDevice;
 using WalkieTalkie.Server.Matrix.Versions;
 using WalkieTalkie.Server.Walkie;
 
@@ -49,6 +52,8 @@ public static class WalkieServer
         builder.Services.AddRooms();
         builder.Services.AddSync();
         builder.Services.AddDevices(builder.Configuration);
+        builder.Services.AddKeys();
+        builder.Services.AddMedia(builder.Configuration);
         builder.Services.AddWalkie(builder.Configuration);
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(MatrixCors.Policy));
 
@@ -102,6 +107,9 @@ public static class WalkieServer
         v3.MapPushRules();
         v3.MapFilters();
         v3.MapAccountData();
+        v3.MapKeys();
+        v3.MapToDevice();
+        app.MapMedia();
         app.MapWalkie();
         return app;
     }

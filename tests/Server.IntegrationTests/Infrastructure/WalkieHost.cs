@@ -12,10 +12,13 @@ public sealed class WalkieHost : IAsyncDisposable
     public Uri BaseAddress { get; }
     public IServiceProvider Services => App.Services;
 
-    WalkieHost(WebApplication app, Uri baseAddress)
+    readonly string _mediaPath;
+
+    WalkieHost(WebApplication app, Uri baseAddress, string mediaPath)
     {
         App = app;
         BaseAddress = baseAddress;
+        _mediaPath = mediaPath;
     }
 
     public static async Task<WalkieHost> StartAsync(string connectionString, IDictionary<string, string?>? settings = null,
@@ -29,6 +32,8 @@ public sealed class WalkieHost : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
             // Tests create many users; the KDF cost is production's concern.
             ["Passwords:Iterations"] = "1000",
+            // Uploaded media goes to a folder of this server's own, removed with it.
+            ["Media:Path"] = Path.Combine(Path.GetTempPath(), $"walkie-tests-media-{Guid.NewGuid():N}"),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
         var args = all.Select(kv => $"--{kv.Key}={kv.Value}").ToArray();
@@ -40,7 +45,7 @@ public sealed class WalkieHost : IAsyncDisposable
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new WalkieHost(app, new Uri(address));
+        return new WalkieHost(app, new Uri(address), all["Media:Path"]!);
     }
 
     public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
@@ -49,5 +54,6 @@ public sealed class WalkieHost : IAsyncDisposable
     {
         await App.StopAsync();
         await App.DisposeAsync();
+        if (Directory.Exists(_mediaPath)) Directory.Delete(_mediaPath, recursive: true);
     }
 }

@@ -211,3 +211,28 @@ public sealed class when_users_share_a_room(IntegrationFixture fixture)
         await (await bob.Http.GetAsync($"/_matrix/client/v3/directory/room/{alias}")).ShouldBeMatrixError(HttpStatusCode.NotFound, "M_NOT_FOUND");
     }
 }
+
+[Collection(IntegrationCollection.Name)]
+public sealed class when_a_member_changes_their_profile(IntegrationFixture fixture)
+{
+    [Fact]
+    public async Task every_joined_room_gets_a_member_event_with_the_new_name()
+    {
+        var alice = await MatrixTestClient.RegisterAsync(fixture.Server);
+        var rooms = new[] { await alice.CreateRoomAsync(), await alice.CreateRoomAsync() };
+        await alice.PutJsonAsync($"/_matrix/client/v3/profile/{Uri.EscapeDataString(alice.UserId)}/displayname", new { displayname = "Alice Radio" });
+
+        foreach (var room in rooms)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            string? name = null;
+            while (name != "Alice Radio" && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+                var member = await alice.GetJsonAsync($"/_matrix/client/v3/rooms/{RoomSteps.Path(room)}/state/m.room.member/{Uri.EscapeDataString(alice.UserId)}");
+                name = member["displayname"]?.GetValue<string>();
+            }
+            Assert.Equal("Alice Radio", name);
+        }
+    }
+}

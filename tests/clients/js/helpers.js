@@ -86,4 +86,13 @@ export function waitFor(client, eventName, predicate, ms = 20_000) {
   }), ms, `no ${eventName} matched`);
 }
 
+/** Polls `condition` every 50 ms (for state the SDK exposes without an event to wait on). */
+export async function until(condition, message, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(message);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export { sdk };

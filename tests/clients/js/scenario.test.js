@@ -2,7 +2,7 @@
 // to-device, then the same exchange end-to-end encrypted with the Rust crypto.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { baseUrl, loginAndStart, register, sdk, unique, waitFor, waitForEvent, withTimeout } from "./helpers.js";
+import { baseUrl, loginAndStart, register, sdk, unique, until, waitFor, waitForEvent, withTimeout } from "./helpers.js";
 
 const clients = [];
 after(() => clients.forEach((c) => c.stopClient()));
@@ -74,7 +74,7 @@ test("with Rust crypto in an encrypted room, bob decrypts alice's message and th
   const roomId = await sharedRoom(alice, bob, {
     initial_state: [{ type: "m.room.encryption", state_key: "", content: { algorithm: "m.megolm.v1.aes-sha2" } }],
   });
-  await waitForEvent(bob, roomId, (e) => e.getType() === "m.room.encryption");
+  await until(() => bob.getRoom(roomId)?.hasEncryptionStateEvent(), "bob never saw the room as encrypted");
 
   const secret = `over and out ${Date.now()}`;
   const { event_id: eventId } = await alice.sendTextMessage(roomId, secret);

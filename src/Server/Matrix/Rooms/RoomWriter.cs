@@ -81,7 +81,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
             if (e.Type == EventTypes.Member && e.StateKey is not null)
             {
                 var membership = e.ContentObject()["membership"]?.GetValue<string>() ?? Memberships.Leave;
-                session.Store(new RoomMember(RoomMember.Key(roomId, e.StateKey), roomId, e.StateKey, membership, 0));
+                session.Store(new RoomMember(RoomMember.Key(roomId, e.StateKey), roomId, e.StateKey, membership));
                 await outbox.PublishAsync(new MembershipChanged(roomId, e.StateKey, membership));
             }
         }

@@ -9,5 +9,7 @@ public static class SyncModule
         .AddSingleton<EphemeralBoard>()
         .AddHostedService<PostgresChangeListener>()
         // Each module's part of the response, in this order.
-        .AddSingleton<ISyncContributor, AccountData.AccountDataSync>();
+        .AddSingleton<ISyncContributor, AccountData.AccountDataSync>()
+        .AddSingleton<ISyncContributor, ToDevice.ToDeviceSync>()
+        .AddSingleton<ISyncContributor, Keys.KeysSync>();
 }

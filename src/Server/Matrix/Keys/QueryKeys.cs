@@ -1,0 +1,70 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Marten;
+using Microsoft.Extensions.Options;
+using WalkieTalkie.Server.Infrastructure;
+using WalkieTalkie.Server.Infrastructure.Auth;
+using WalkieTalkie.Server.Matrix.Account;
+
+namespace WalkieTalkie.Server.Matrix.Keys;
+
+/// <summary>POST /keys/query: device keys and cross-signing keys of local users, with signatures uploaded later merged in.</summary>
+public static class QueryKeys
+{
+    public static void MapQueryKeys(this RouteGroupBuilder v3) =>
+        v3.MapPost("/keys/query", Handle).RequireAccessToken();
+
+    static async Task<IResult> Handle(HttpContext http, JsonElement body, IQuerySession session, IOptions<MatrixOptions> matrix, CancellationToken ct)
+    {
+        var requester = http.Device().UserId;
+        if (!body.IsObject() || !body.TryGetProperty("device_keys", out var query) || !query.IsObject())
+            return MatrixError.BadJson("'device_keys' must be a JSON object").ToResult();
+        var wanted = new Dictionary<string, string[]>();
+        foreach (var user in query.EnumerateObject())
+        {
+            if (user.Value.ValueKind != JsonValueKind.Array || user.Value.EnumerateArray().Any(d => d.ValueKind != JsonValueKind.String))
+                return MatrixError.BadJson("'device_keys' values must be a list of strings").ToResult();
+            // Without federation a remote user is simply unknown: absent from the answer, not a failure to retry.
+            if (!IsLocal(user.Name, matrix.Value.ServerName)) continue;
+            wanted[user.Name] = user.Value.EnumerateArray().Select(d => d.GetString()!).ToArray();
+        }
+
+        var users = wanted.Keys.ToArray();
+        var deviceKeys = await session.Query<UploadedDeviceKeys>().Where(k => k.UserId.IsOneOf(users)).ToListAsync(ct);
+        var devices = (await session.Query<UserDevice>().Where(d => d.UserId.IsOneOf(users)).ToListAsync(ct))
+            .ToDictionary(d => d.Id);
+        var crossSigning = await session.Query<CrossSigningKey>().Where(k => k.UserId.IsOneOf(users)).ToListAsync(ct);
+        // Signatures by a user's own keys are public; another user's signatures (their user-signing key) only they see.
+        var signatures = (await session.Query<KeySignature>().Where(s => s.TargetUserId.IsOneOf(users)).ToListAsync(ct))
+            .Where(s => s.SignerUserId == s.TargetUserId || s.SignerUserId == requester)
+            .ToLookup(s => (s.TargetUserId, s.TargetKeyId));
+
+        var result = new Dictionary<string, Dictionary<string, RawJson>>();
+        foreach (var (userId, deviceIds) in wanted)
+        {
+            var forUser = result[userId] = new Dictionary<string, RawJson>();
+            foreach (var keys in deviceKeys.Where(k => k.UserId == userId && (deviceIds.Length == 0 || deviceIds.Contains(k.DeviceId))))
+            {
+                var displayName = devices.GetValueOrDefault(UserDevice.Key(userId, keys.DeviceId))?.DisplayName;
+                var unsigned = displayName is null ? null : new JsonObject { ["device_display_name"] = displayName };
+                forUser[keys.DeviceId] = new RawJson(SignedJson.Extend(keys.Json, signatures[(userId, keys.DeviceId)].ToList(), unsigned));
+            }
+        }
+
+        Dictionary<string, RawJson> KeysOf(string usage, Func<string, bool> visible) => crossSigning
+            .Where(k => k.Usage == usage && visible(k.UserId))
+            .ToDictionary(k => k.UserId, k => new RawJson(SignedJson.Extend(k.Json, signatures[(k.UserId, k.PublicKey)].ToList())));
+
+        return TypedResults.Ok(new
+        {
+            device_keys = result,
+            failures = new Dictionary<string, object>(),
+            master_keys = KeysOf(CrossSigningKey.Master, _ => true),
+            self_signing_keys = KeysOf(CrossSigningKey.SelfSigning, _ => true),
+            user_signing_keys = KeysOf(CrossSigningKey.UserSigning, u => u == requester),
+        });
+    }
+
+    internal static bool IsLocal(string userId, string serverName) =>
+        MatrixIds.TryParseUserId(userId, out _, out var server) && server == serverName;
+}

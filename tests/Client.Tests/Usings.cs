@@ -1,0 +1,3 @@
+global using WalkieTalkie.Audio;
+global using WalkieTalkie.Audio.Tests;
+global using WalkieTalkie.Client.Tests.Infrastructure;
