@@ -103,6 +103,8 @@ public static class CreateRoom
                 ["m.room.name"] = 50, ["m.room.power_levels"] = 100, ["m.room.history_visibility"] = 100,
                 ["m.room.canonical_alias"] = 50, ["m.room.avatar"] = 50, ["m.room.tombstone"] = 100,
                 ["m.room.server_acl"] = 100, ["m.room.encryption"] = 100,
+                // MSC4002: every member mirrors their own devices' consent (state keys they own).
+                ["org.matrix.msc4002.member"] = 0,
             },
             ["events_default"] = 0,
             ["state_default"] = 50,
