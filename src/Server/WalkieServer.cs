@@ -94,6 +94,8 @@ public static class WalkieServer
         var app = builder.Build();
         app.UseMatrixErrors();
         app.UseCors();
+        // The live stream sends nothing unasked: no server-initiated keep-alive pings (battery).
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.UseRateLimiter();
         app.MapDefaultEndpoints();
         app.MapVersions();

@@ -4,6 +4,7 @@ using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Config;
 using WalkieTalkie.Server.Walkie.Consent;
 using WalkieTalkie.Server.Walkie.Floor;
+using WalkieTalkie.Server.Walkie.Stream;
 
 namespace WalkieTalkie.Server.Walkie;
 
@@ -24,6 +25,7 @@ public static class WalkieModule
         services.AddHostedService(sp => sp.GetRequiredService<FloorChangeFeed>());
         services.AddSingleton<FloorControl>();
         services.AddSingleton<ConsentService>();
+        services.AddLiveStream(configuration);
 
         services.ConfigureMarten(opts =>
         {
@@ -46,5 +48,6 @@ public static class WalkieModule
         msc4002.MapRequestFloor();
         msc4002.MapReleaseFloor();
         msc4002.MapGetFloor();
+        msc4002.MapStream();
     }
 }

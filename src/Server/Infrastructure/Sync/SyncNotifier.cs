@@ -14,9 +14,16 @@ public sealed class SyncNotifier
         Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 }
 
-/// <summary>LISTENs on PostgreSQL for commits of other processes (and our own): sync appends and ephemeral changes.</summary>
+/// <summary>Something that reacts to NOTIFY on one PostgreSQL channel (signals between server processes).</summary>
+public interface IPostgresNotificationHandler
+{
+    string Channel { get; }
+    void Handle(string payload);
+}
+
+/// <summary>LISTENs on PostgreSQL for commits of other processes (and our own): sync appends, ephemeral and live-stream signals.</summary>
 public sealed class PostgresChangeListener(NpgsqlDataSource dataSource, SyncNotifier notifier, EphemeralBoard board,
-    ILogger<PostgresChangeListener> logger) : BackgroundService
+    IEnumerable<IPostgresNotificationHandler> handlers, ILogger<PostgresChangeListener> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -25,12 +32,20 @@ public sealed class PostgresChangeListener(NpgsqlDataSource dataSource, SyncNoti
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                var byChannel = handlers.ToDictionary(h => h.Channel);
                 connection.Notification += (_, e) =>
                 {
+                    if (byChannel.TryGetValue(e.Channel, out var handler))
+                    {
+                        try { handler.Handle(e.Payload); }
+                        catch (Exception error) { logger.LogWarning(error, "Bad notification on {Channel}", e.Channel); }
+                        return;
+                    }
                     if (e.Channel == EphemeralBoard.Channel) board.ApplyRemote(e.Payload);
                     notifier.Pulse();
                 };
-                await using (var listen = new NpgsqlCommand($"LISTEN {SyncLog.Channel}; LISTEN {EphemeralBoard.Channel}", connection))
+                var channels = new[] { SyncLog.Channel, EphemeralBoard.Channel }.Concat(byChannel.Keys);
+                await using (var listen = new NpgsqlCommand(string.Concat(channels.Select(c => $"LISTEN {c}; ")), connection))
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 // Anything committed while we were not listening must still wake waiters.
                 notifier.Pulse();

@@ -9,6 +9,12 @@ namespace WalkieTalkie.Server.Walkie.Consent;
 /// <summary>The durable expiry timer of one consent, carrying the expires_at it was set for (a renewal makes it a no-op).</summary>
 public sealed record ConsentExpiryDue(string RoomId, DeviceRef Device, DateTimeOffset DueAt);
 
+/// <summary>Reacts (in process, after commit) to every consent change, e.g. the live stream deciding who hears audio.</summary>
+public interface IConsentChangeListener
+{
+    void ConsentChanged(ConsentEvent change);
+}
+
 /// <summary>What a consent decision did, for the endpoint's answer.</summary>
 public sealed record ConsentDecision(IReadOnlyList<ConsentEvent> Events, Consent After);
 
@@ -18,7 +24,8 @@ public sealed record ConsentDecision(IReadOnlyList<ConsentEvent> Events, Consent
 /// all in one room transaction (<see cref="RoomWriter"/>), so the mirror can never disagree with the stream.
 /// Cascades (through the same transaction's outbox): the durable expiry timer, and a floor revocation when consent ends.
 /// </summary>
-public sealed class ConsentService(IServiceScopeFactory scopes, TimeProvider clock, TimerScheduler timers)
+public sealed class ConsentService(IServiceScopeFactory scopes, TimeProvider clock, TimerScheduler timers,
+    IEnumerable<IConsentChangeListener> listeners)
 {
     public const string MemberEventType = "org.matrix.msc4002.member";
 
@@ -65,6 +72,8 @@ public sealed class ConsentService(IServiceScopeFactory scopes, TimeProvider clo
         }, ct);
 
         foreach (var expiry in expiries) ScheduleExpiry(expiry);
+        foreach (var listener in listeners)
+            foreach (var e in all) listener.ConsentChanged(e);
         return new(all, last);
     }
 

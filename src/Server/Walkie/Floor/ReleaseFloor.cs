@@ -20,11 +20,15 @@ public static class ReleaseFloorEndpoint
         if (body["epoch"] is not JsonValue v || !v.TryGetValue<long>(out var epoch))
             throw new MatrixException(MatrixError.BadJson("`epoch` must be an integer"));
 
-        await floor.DecideAsync(roomId, [device], handsOver: true, scene =>
+        await ReleaseAsync(floor, roomId, device, epoch, ct);
+        return TypedResults.Json(new JsonObject());
+    }
+
+    /// <summary>The release decision, shared by HTTP and the live stream's <c>floor.release</c>.</summary>
+    public static Task<FloorDecision> ReleaseAsync(FloorControl floor, string roomId, DeviceRef device, long epoch, CancellationToken ct) =>
+        floor.DecideAsync(roomId, [device], handsOver: true, scene =>
         {
             WalkieAccess.RequireEnabledMember(scene.Room, device.UserId);
             return [new ReleaseFloor(roomId, device, epoch, scene.Settings, scene.Eligible)];
         }, ct);
-        return TypedResults.Json(new JsonObject());
-    }
 }

@@ -14,14 +14,7 @@ public static class RequestFloorEndpoint
     {
         var device = http.Device();
         var priority = ParsePriority(await MatrixJson.ReadObjectAsync(http.Request));
-        var decision = await floor.DecideAsync(roomId, [device], handsOver: false, scene =>
-        {
-            var config = WalkieAccess.RequireEnabledMember(scene.Room, device.UserId);
-            if (!scene.HasLiveConsent(device))
-                throw new MatrixException(MatrixError.Forbidden("This device has no live consent in this room: PUT .../consent first"));
-            var holderLevel = scene.Floor is Floor.Taken t ? scene.PowerLevel(t.Holder.UserId) : (int?)null;
-            return [new RequestFloor(roomId, device, priority, scene.PowerLevel(device.UserId), holderLevel, config.FloorSettings)];
-        }, ct);
+        var decision = await RequestAsync(floor, roomId, device, priority, ct);
 
         return decision.OutcomeFor(device) switch
         {
@@ -35,7 +28,19 @@ public static class RequestFloorEndpoint
         };
     }
 
-    static FloorPriority ParsePriority(JsonObject body)
+    /// <summary>The request decision, shared by HTTP and the live stream's <c>floor.request</c>.</summary>
+    public static Task<FloorDecision> RequestAsync(FloorControl floor, string roomId, DeviceRef device, FloorPriority priority,
+        CancellationToken ct) =>
+        floor.DecideAsync(roomId, [device], handsOver: false, scene =>
+        {
+            var config = WalkieAccess.RequireEnabledMember(scene.Room, device.UserId);
+            if (!scene.HasLiveConsent(device))
+                throw new MatrixException(MatrixError.Forbidden("This device has no live consent in this room: PUT .../consent first"));
+            var holderLevel = scene.Floor is Floor.Taken t ? scene.PowerLevel(t.Holder.UserId) : (int?)null;
+            return [new RequestFloor(roomId, device, priority, scene.PowerLevel(device.UserId), holderLevel, config.FloorSettings)];
+        }, ct);
+
+    public static FloorPriority ParsePriority(JsonObject body)
     {
         if (!body.TryGetPropertyValue("priority", out var node)) return FloorPriority.Normal;
         if (node is not JsonValue v || !v.TryGetValue<string>(out var s)) throw new MatrixException(MatrixError.BadJson("`priority` must be a string"));

@@ -1,0 +1,189 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+
+namespace WalkieTalkie.Server.Walkie.Stream;
+
+/// <summary>
+/// One device's WebSocket: a receive loop (control messages and the talker's frames), a send loop, and two outgoing
+/// queues — control messages (never dropped) and audio (bounded, drop-oldest, so a slow listener only loses its own
+/// oldest frames and never delays anyone else). Frames are shared byte arrays: one copy per relayed frame for everyone.
+/// </summary>
+public sealed class StreamConnection
+{
+    readonly WebSocket _socket;
+    readonly StreamOptions _options;
+    readonly Channel<byte[]> _audio;
+    readonly Channel<string> _control = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Queue<long> _invalidAt = new();
+    readonly TimeProvider _clock;
+    long _windowStart;
+    int _framesThisSecond;
+    long _audioDropped, _invalid, _sent;
+    (WebSocketCloseStatus Status, string Reason)? _close;
+
+    public DeviceRef Device { get; }
+    public Guid Id { get; } = Guid.NewGuid();
+    /// <summary>Rooms this connection is subscribed to, with each room's consent (unix ms it ends; long.MaxValue: permanent; 0: none).</summary>
+    public ConcurrentDictionary<string, Subscription> Rooms { get; } = new();
+    public long AudioDropped => Interlocked.Read(ref _audioDropped);
+    public long InvalidFrames => Interlocked.Read(ref _invalid);
+    public long FramesSent => Interlocked.Read(ref _sent);
+
+    public sealed class Subscription(ushort channel)
+    {
+        public ushort Channel { get; } = channel;
+        public long ConsentUntilMs;
+        public bool HearsAt(long nowMs) => Volatile.Read(ref ConsentUntilMs) > nowMs;
+    }
+
+    public StreamConnection(DeviceRef device, WebSocket socket, StreamOptions options, TimeProvider clock)
+    {
+        Device = device;
+        _socket = socket;
+        _options = options;
+        _clock = clock;
+        _audio = Channel.CreateBounded<byte[]>(
+            new BoundedChannelOptions(options.ListenerQueueFrames) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            _ => Interlocked.Increment(ref _audioDropped));
+    }
+
+    public void Send(JsonObject message) => _control.Writer.TryWrite(message.ToJsonString());
+
+    public void SendAudio(byte[] frame) => _audio.Writer.TryWrite(frame);
+
+    /// <summary>Counts an invalid frame; true when the connection crossed the limit and must be closed.</summary>
+    public bool CountInvalid()
+    {
+        Interlocked.Increment(ref _invalid);
+        var now = _clock.GetTimestamp();
+        lock (_invalidAt)
+        {
+            _invalidAt.Enqueue(now);
+            while (_invalidAt.Count > 0 && _clock.GetElapsedTime(_invalidAt.Peek(), now) > _options.InvalidFrameWindow) _invalidAt.Dequeue();
+            return _invalidAt.Count > _options.MaxInvalidFrames;
+        }
+    }
+
+    /// <summary>Per-connection frame rate limit (fixed one-second windows).</summary>
+    public bool WithinFrameRate()
+    {
+        var second = _clock.GetTimestamp() / _clock.TimestampFrequency;
+        if (second != _windowStart)
+        {
+            _windowStart = second;
+            _framesThisSecond = 0;
+        }
+        return ++_framesThisSecond <= _options.MaxFramesPerSecond;
+    }
+
+    public async Task RunAsync(Func<StreamConnection, JsonObject, Task> onControl, Func<StreamConnection, ReadOnlyMemory<byte>, bool> onFrame,
+        CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var sending = SendLoopAsync(cts.Token);
+        try { await ReceiveLoopAsync(onControl, onFrame, cts.Token); }
+        finally
+        {
+            _control.Writer.TryComplete();
+            _audio.Writer.TryComplete();
+            // The send loop drains what is queued (an `error` first), then sends the close frame.
+            await sending.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ContinueWith(_ => { });
+            cts.Cancel();
+        }
+    }
+
+    async Task ReceiveLoopAsync(Func<StreamConnection, JsonObject, Task> onControl, Func<StreamConnection, ReadOnlyMemory<byte>, bool> onFrame,
+        CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(_options.MaxControlMessageBytes, Audio.AudioFrame.MaxFrameSize) + 1);
+        try
+        {
+            while (_socket.State == WebSocketState.Open)
+            {
+                var length = 0;
+                ValueWebSocketReceiveResult result;
+                var tooBig = false;
+                do
+                {
+                    var room = buffer.AsMemory(Math.Min(length, buffer.Length - 1));
+                    result = await _socket.ReceiveAsync(room, ct);
+                    if (length + result.Count >= buffer.Length) tooBig = true; // keep reading to the end of the message, drop it
+                    else length += result.Count;
+                } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
+                    return;
+                }
+                if (result.MessageType == WebSocketMessageType.Binary)
+                {
+                    // An oversized frame is invalid; it is counted like any other invalid frame.
+                    var accepted = !tooBig && onFrame(this, buffer.AsMemory(0, length));
+                    if (!accepted && CountInvalid())
+                    {
+                        Send(StreamMessages.Error("M_LIMIT_EXCEEDED", $"More than {_options.MaxInvalidFrames} invalid audio frames in {_options.InvalidFrameWindow.TotalSeconds:0} s"));
+                        await CloseAsync(WebSocketCloseStatus.PolicyViolation, "too many invalid frames");
+                        return;
+                    }
+                    continue;
+                }
+                if (tooBig)
+                {
+                    Send(StreamMessages.Error("M_TOO_LARGE", $"Control messages are limited to {_options.MaxControlMessageBytes} bytes"));
+                    await CloseAsync(WebSocketCloseStatus.MessageTooBig, "message too big");
+                    return;
+                }
+                JsonObject? message = null;
+                try { message = JsonNode.Parse(buffer.AsSpan(0, length)) as JsonObject; }
+                catch (JsonException) { }
+                if (message is null) Send(StreamMessages.Error("M_NOT_JSON", "Control messages are JSON objects"));
+                else await onControl(this, message);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException) { }
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
+    }
+
+    async Task SendLoopAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                if (_control.Reader.TryRead(out var text))
+                {
+                    await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, ct);
+                    continue;
+                }
+                if (_audio.Reader.TryRead(out var frame))
+                {
+                    await _socket.SendAsync(frame, WebSocketMessageType.Binary, true, ct);
+                    Interlocked.Increment(ref _sent);
+                    continue;
+                }
+                var control = _control.Reader.WaitToReadAsync(ct).AsTask();
+                var audio = _audio.Reader.WaitToReadAsync(ct).AsTask();
+                await Task.WhenAny(control, audio);
+                if (control.IsCompleted && !control.Result && audio.IsCompleted && !audio.Result) break;
+            }
+            if (_close is { } close && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                await _socket.CloseOutputAsync(close.Status, close.Reason, ct);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException) { }
+    }
+
+    /// <summary>Closes after the queued control messages (an `error`) went out; the send loop sends the close frame.</summary>
+    public Task CloseAsync(WebSocketCloseStatus status, string reason)
+    {
+        _close ??= (status, reason);
+        _control.Writer.TryComplete();
+        _audio.Writer.TryComplete();
+        return Task.CompletedTask;
+    }
+}

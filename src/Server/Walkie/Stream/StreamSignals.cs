@@ -1,0 +1,99 @@
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Npgsql;
+using WalkieTalkie.Server.Infrastructure.Sync;
+
+namespace WalkieTalkie.Server.Walkie.Stream;
+
+/// <summary>
+/// Live-stream signals between server processes on one database, by PostgreSQL NOTIFY: floor changes (with the control
+/// messages they cause), consent changes, and relayed audio frames (so a listener on another process hears the talker,
+/// and that process's end-of-media timer sees the frames). Sent from a bounded queue off the relay path: when the
+/// database lags, the oldest audio goes first.
+/// </summary>
+public sealed class StreamSignals(NpgsqlDataSource dataSource, IServiceProvider services,
+    ILogger<StreamSignals> logger) : BackgroundService
+{
+    public const string FloorChannel = "walkie_stream";
+    public const string AudioChannel = "walkie_audio";
+
+    readonly string _instance = Guid.NewGuid().ToString("N")[..8];
+    readonly Channel<(string Channel, string Payload)> _outgoing = Channel.CreateBounded<(string, string)>(
+        new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+    StreamHub Hub => services.GetRequiredService<StreamHub>();
+
+    public void PublishFloor(string roomId, DeviceRef? holder, long epoch, long version, IReadOnlyList<StreamDelivery> deliveries) =>
+        Enqueue(FloorChannel, new JsonObject
+        {
+            ["kind"] = "floor", ["instance"] = _instance, ["room"] = roomId, ["epoch"] = epoch, ["version"] = version,
+            ["holder"] = holder is null ? null : StreamMessages.Device(holder),
+            ["deliveries"] = new JsonArray(deliveries.Select(d => (JsonNode)new JsonObject
+            {
+                ["to"] = d.To is null ? null : StreamMessages.Device(d.To),
+                ["except"] = d.Except is null ? null : StreamMessages.Device(d.Except),
+                ["message"] = d.Message.DeepClone(),
+            }).ToArray()),
+        });
+
+    public void PublishConsent(string roomId, DeviceRef device, long untilMs) =>
+        Enqueue(FloorChannel, new JsonObject
+        {
+            ["kind"] = "consent", ["instance"] = _instance, ["room"] = roomId, ["device"] = StreamMessages.Device(device), ["until"] = untilMs,
+        });
+
+    public void PublishAudio(string roomId, long epoch, byte[] frame) =>
+        _outgoing.Writer.TryWrite((AudioChannel, $"{_instance}|{epoch}|{roomId}|{Convert.ToBase64String(frame)}"));
+
+    void Enqueue(string channel, JsonObject message) => _outgoing.Writer.TryWrite((channel, message.ToJsonString()));
+
+    /// <summary>NOTIFY from any process (ours included: ignored by instance).</summary>
+    public void Receive(string channel, string payload)
+    {
+        if (channel == AudioChannel)
+        {
+            var parts = payload.Split('|', 4);
+            if (parts.Length != 4 || parts[0] == _instance || !long.TryParse(parts[1], out var epoch)) return;
+            Hub.RelayRemote(parts[2], epoch, Convert.FromBase64String(parts[3]));
+            return;
+        }
+        if (JsonNode.Parse(payload) is not JsonObject message || message["instance"]?.GetValue<string>() == _instance) return;
+        var roomId = message["room"]!.GetValue<string>();
+        if (message["kind"]?.GetValue<string>() == "consent")
+        {
+            Hub.ApplyConsent(roomId, Device(message["device"])!, message["until"]!.GetValue<long>());
+            return;
+        }
+        var deliveries = message["deliveries"]!.AsArray().Select(d => new StreamDelivery(roomId, Device(d!["to"]), Device(d["except"]),
+            d["message"]!.AsObject().DeepClone().AsObject())).ToList();
+        Hub.ApplyFloor(roomId, Device(message["holder"]), message["epoch"]!.GetValue<long>(), message["version"]!.GetValue<long>(), deliveries);
+    }
+
+    static DeviceRef? Device(JsonNode? node) =>
+        node is JsonObject o ? new DeviceRef(o["user_id"]!.GetValue<string>(), o["device_id"]!.GetValue<string>()) : null;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var (channel, payload) in _outgoing.Reader.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand("select pg_notify(@c, @p)");
+                command.Parameters.AddWithValue("c", channel);
+                command.Parameters.AddWithValue("p", payload);
+                await command.ExecuteNonQueryAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Could not signal the other server processes on {Channel}", channel);
+            }
+        }
+    }
+
+    /// <summary>The two LISTEN channels, wired to <see cref="Receive"/>.</summary>
+    public sealed class Listener(StreamSignals signals, string channel) : IPostgresNotificationHandler
+    {
+        public string Channel { get; } = channel;
+        public void Handle(string payload) => signals.Receive(Channel, payload);
+    }
+}

@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using WalkieTalkie.Audio;
+using WalkieTalkie.Audio.Tests;
+
+namespace WalkieTalkie.Server.IntegrationTests.Walkie.Stream;
+
+/// <summary>The live stream: single-speaker relay of real Opus frames over real WebSockets.</summary>
+[Collection(IntegrationCollection.Name)]
+public sealed class when_audio_is_relayed(IntegrationFixture fixture)
+{
+    readonly WalkieHost _host = fixture.Server;
+    static readonly Lazy<List<byte[]>> Speech = new(() =>
+    {
+        using var encoder = new OpusVoiceEncoder();
+        return encoder.EncodeAll(SpeechSample.Get().Pcm);
+    });
+
+    async Task<(WalkieRoom Room, MatrixTestClient Alice, MatrixTestClient Bob)> RoomWithTalkerAndListenerAsync(object? config = null)
+    {
+        var alice = await MatrixTestClient.RegisterAsync(_host);
+        var bob = await MatrixTestClient.RegisterAsync(_host);
+        var room = await WalkieRoom.CreateAsync(alice, config ?? new { enabled = true }, [bob]);
+        await room.ConsentAsync(alice);
+        await room.ConsentAsync(bob);
+        return (room, alice, bob);
+    }
+
+    static async Task<long> GrantedOverStreamAsync(LiveSocket socket, string roomId)
+    {
+        await socket.SendAsync(new { type = "floor.request", room_id = roomId, priority = "normal" });
+        return (await socket.NextAsync("floor.granted"))["epoch"]!.GetValue<long>();
+    }
+
+    [Fact]
+    public async Task only_subscribed_consenting_devices_hear_the_holder_with_their_own_channel()
+    {
+        var (room, alice, bob) = await RoomWithTalkerAndListenerAsync();
+        var carol = await MatrixTestClient.RegisterAsync(_host); // subscribed, never consented
+        var dave = await MatrixTestClient.RegisterAsync(_host);  // consented, never subscribed
+        await room.JoinAsync(carol);
+        await room.JoinAsync(dave);
+        await room.ConsentAsync(dave);
+
+        await using var talker = await LiveSocket.OpenAsync(_host, alice);
+        await using var listener = await LiveSocket.OpenAsync(_host, bob);
+        await using var bystander = await LiveSocket.OpenAsync(_host, carol);
+        await using var unsubscribed = await LiveSocket.OpenAsync(_host, dave);
+        await talker.SubscribeAsync(room.Id);
+        var listenerChannel = (await listener.SubscribeAsync(room.Id))[room.Id];
+        await bystander.SubscribeAsync(room.Id);
+
+        var epoch = await GrantedOverStreamAsync(talker, room.Id);
+        Assert.Equal(alice.UserId, (await listener.NextAsync("floor.taken"))["holder"]!["user_id"]!.GetValue<string>());
+        Assert.Equal(epoch, (await bystander.NextAsync("floor.taken"))["epoch"]!.GetValue<long>());
+
+        var packets = Speech.Value.Take(50).ToList();
+        for (var seq = 0; seq < packets.Count; seq++) await talker.SendFrameAsync(room.Id, epoch, (uint)seq, packets[seq]);
+
+        var heard = await listener.FramesAsync(packets.Count, TimeSpan.FromSeconds(10));
+        Assert.Equal(packets.Count, heard.Count);
+        Assert.All(heard, f => Assert.Equal((listenerChannel, (uint)epoch), (f.Header.Channel, f.Header.Epoch)));
+        Assert.Equal(Enumerable.Range(0, packets.Count).Select(i => (uint)i), heard.Select(f => f.Header.Seq));
+        Assert.Equal(packets, heard.Select(f => f.Payload)); // the payload is relayed untouched (E2EE ciphertext stays opaque)
+
+        Assert.Empty(await bystander.FramesAsync(1, TimeSpan.FromMilliseconds(500)));
+        Assert.Empty(await unsubscribed.FramesAsync(1, TimeSpan.FromMilliseconds(200)));
+        Assert.Empty(await talker.FramesAsync(1, TimeSpan.FromMilliseconds(200)));
+    }
+
+    [Fact]
+    public async Task frames_from_a_non_holder_or_with_a_stale_epoch_are_dropped()
+    {
+        var (room, alice, bob) = await RoomWithTalkerAndListenerAsync();
+        await using var talker = await LiveSocket.OpenAsync(_host, alice);
+        await using var listener = await LiveSocket.OpenAsync(_host, bob);
+        await talker.SubscribeAsync(room.Id);
+        await listener.SubscribeAsync(room.Id);
+
+        var first = await GrantedOverStreamAsync(talker, room.Id);
+        // Bob is not the holder: his frames go nowhere.
+        await listener.SendFrameAsync(room.Id, first, 0, Speech.Value[0]);
+        await talker.SendAsync(new { type = "floor.release", room_id = room.Id, epoch = first });
+        await talker.NextAsync("floor.idle");
+        var second = await GrantedOverStreamAsync(talker, room.Id);
+        Assert.Equal(first + 1, second);
+
+        await talker.SendFrameAsync(room.Id, first, 1, Speech.Value[1]);  // stale epoch
+        await talker.SendFrameAsync(room.Id, second, 2, Speech.Value[2]); // current
+        var heard = await listener.FramesAsync(2, TimeSpan.FromSeconds(1));
+        Assert.Equal([2u], heard.Select(f => f.Header.Seq));
+        Assert.Equal((uint)second, heard[0].Header.Epoch);
+    }
+
+    [Fact]
+    public async Task a_device_that_subscribes_mid_burst_is_told_the_holder_and_hears_the_next_frame()
+    {
+        var (room, alice, bob) = await RoomWithTalkerAndListenerAsync();
+        var carol = await MatrixTestClient.RegisterAsync(_host);
+        await room.JoinAsync(carol);
+        await room.ConsentAsync(carol);
+        await using var talker = await LiveSocket.OpenAsync(_host, alice);
+        await using var early = await LiveSocket.OpenAsync(_host, carol);
+        await talker.SubscribeAsync(room.Id);
+        await early.SubscribeAsync(room.Id);
+        var epoch = await GrantedOverStreamAsync(talker, room.Id);
+        for (uint seq = 0; seq < 10; seq++) await talker.SendFrameAsync(room.Id, epoch, seq, Speech.Value[(int)seq]);
+        // Once an early listener heard them, the server has relayed the first part of the burst.
+        Assert.Equal(10, (await early.FramesAsync(10, TimeSpan.FromSeconds(5))).Count);
+
+        await using var late = await LiveSocket.OpenAsync(_host, bob);
+        var subscribedAt = Stopwatch.GetTimestamp();
+        await late.SubscribeAsync(room.Id);
+        var taken = await late.NextAsync("floor.taken");
+        Assert.Equal(epoch, taken["epoch"]!.GetValue<long>());
+
+        await talker.SendFrameAsync(room.Id, epoch, 10, Speech.Value[10]);
+        var heard = Assert.Single(await late.FramesAsync(1, TimeSpan.FromSeconds(5)));
+        Assert.Equal(10u, heard.Header.Seq);
+        Assert.True(Stopwatch.GetElapsedTime(subscribedAt, heard.At) < TimeSpan.FromSeconds(2));
+    }
+
+    [Fact]
+    public async Task a_stalled_listener_does_not_hold_back_a_healthy_one()
+    {
+        // Its own server, with the talker's rate limit lifted so the stalled socket's buffers fill within seconds.
+        await using var host = await WalkieHost.StartAsync(await fixture.CreateDatabaseAsync(),
+            new Dictionary<string, string?> { ["Walkie:Stream:MaxFramesPerSecond"] = "100000" });
+        var alice = await MatrixTestClient.RegisterAsync(host);
+        var bob = await MatrixTestClient.RegisterAsync(host);
+        var carol = await MatrixTestClient.RegisterAsync(host);
+        var room = await WalkieRoom.CreateAsync(alice, new { enabled = true }, [bob, carol]);
+        foreach (var client in new[] { alice, bob, carol }) await room.ConsentAsync(client);
+
+        await using var talker = await LiveSocket.OpenAsync(host, alice);
+        await using var healthy = await LiveSocket.OpenAsync(host, bob);
+        await using var stalled = await LiveSocket.OpenAsync(host, carol, read: false);
+        await talker.SubscribeAsync(room.Id);
+        await healthy.SubscribeAsync(room.Id);
+        // The stalled socket never reads: it subscribes blind and its buffers fill up.
+        await stalled.SendAsync(new { type = "subscribe", rooms = new[] { room.Id } });
+        await Task.Delay(300);
+
+        var epoch = await GrantedOverStreamAsync(talker, room.Id);
+        var payload = new byte[AudioFrame.MaxPayloadSize];
+        Random.Shared.NextBytes(payload);
+        const int count = 4000; // 6 MB: more than loopback socket buffers hold
+        for (uint seq = 0; seq < count; seq++)
+        {
+            await talker.SendFrameAsync(room.Id, epoch, seq, payload);
+            if (seq % 8 == 7) await Task.Delay(1);
+        }
+
+        var heard = await healthy.FramesAsync(count, TimeSpan.FromSeconds(20));
+        Assert.Equal(count, heard.Count);
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (uint)i), heard.Select(f => f.Header.Seq));
+        var hub = host.Services.GetRequiredService<WalkieTalkie.Server.Walkie.Stream.StreamHub>();
+        var stalledConnection = Assert.Single(hub.ConnectionsOf(new WalkieTalkie.Server.Walkie.DeviceRef(carol.UserId, carol.DeviceId)));
+        Assert.True(stalledConnection.AudioDropped > 0, "the stalled listener's queue filled and dropped its oldest frames");
+    }
+
+    [Fact]
+    public async Task the_holders_stream_closing_frees_the_floor_as_disconnected()
+    {
+        var (room, alice, bob) = await RoomWithTalkerAndListenerAsync();
+        await using var listener = await LiveSocket.OpenAsync(_host, bob);
+        await listener.SubscribeAsync(room.Id);
+        var talker = await LiveSocket.OpenAsync(_host, alice);
+        await talker.SubscribeAsync(room.Id);
+        await GrantedOverStreamAsync(talker, room.Id);
+        await listener.NextAsync("floor.taken");
+
+        await talker.DisposeAsync();
+        var idle = await listener.NextAsync("floor.idle");
+        Assert.Equal("disconnected", idle["reason"]!.GetValue<string>());
+        Assert.Equal("idle", (await room.FloorAsync(bob))["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task a_connection_sending_garbage_gets_an_error_and_is_closed_with_1008()
+    {
+        var (room, alice, _) = await RoomWithTalkerAndListenerAsync();
+        await using var socket = await LiveSocket.OpenAsync(_host, alice);
+        await socket.SubscribeAsync(room.Id);
+        for (var i = 0; i < 60; i++) await socket.SendRawAsync([9, 9, 9]);
+        var error = await socket.NextAsync("error");
+        Assert.Equal("M_LIMIT_EXCEEDED", error["errcode"]!.GetValue<string>());
+        Assert.True(await socket.ClosedAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, socket.CloseStatus);
+    }
+
+    [Fact]
+    public async Task subscribing_to_a_room_you_are_not_in_is_refused_and_a_missing_token_is_401()
+    {
+        var (room, _, _) = await RoomWithTalkerAndListenerAsync();
+        var outsider = await MatrixTestClient.RegisterAsync(_host);
+        await using var socket = await LiveSocket.OpenAsync(_host, outsider);
+        await socket.SendAsync(new { type = "subscribe", rooms = new[] { room.Id } });
+        var error = await socket.NextAsync("error");
+        Assert.Equal(("M_FORBIDDEN", room.Id), (error["errcode"]!.GetValue<string>(), error["room_id"]!.GetValue<string>()));
+        Assert.Empty((await socket.NextAsync("subscribed"))["channels"]!.AsObject());
+
+        await socket.SendAsync(new { type = "ping" });
+        await socket.NextAsync("pong");
+
+        using var anonymous = new ClientWebSocket();
+        var uri = new UriBuilder(_host.BaseAddress) { Scheme = "ws", Path = WalkieRoom.P + "/stream" }.Uri;
+        var refused = await Assert.ThrowsAsync<WebSocketException>(() => anonymous.ConnectAsync(uri, CancellationToken.None));
+        Assert.Contains("401", refused.Message);
+    }
+
+    [Fact]
+    public async Task a_burst_is_recorded_as_a_started_and_ended_event_pair_with_its_counts()
+    {
+        var (room, alice, bob) = await RoomWithTalkerAndListenerAsync();
+        await using var talker = await LiveSocket.OpenAsync(_host, alice);
+        await using var listener = await LiveSocket.OpenAsync(_host, bob);
+        await talker.SubscribeAsync(room.Id);
+        await listener.SubscribeAsync(room.Id);
+        var epoch = await GrantedOverStreamAsync(talker, room.Id);
+        var packets = Speech.Value.Take(25).ToList();
+        for (var seq = 0; seq < packets.Count; seq++) await talker.SendFrameAsync(room.Id, epoch, (uint)seq, packets[seq]);
+        await listener.FramesAsync(packets.Count, TimeSpan.FromSeconds(5));
+        await talker.SendAsync(new { type = "floor.release", room_id = room.Id, epoch });
+        await listener.NextAsync("floor.idle");
+
+        var store = _host.Services.GetRequiredService<Marten.IDocumentStore>();
+        var (events, _) = await WalkieRoom.EventuallyAsync(async () =>
+        {
+            await using var session = store.QuerySession();
+            return await session.Events.FetchStreamAsync(WalkieTalkie.Server.Walkie.Stream.BurstStream.Id(room.Id));
+        }, e => e.Count >= 2, TimeSpan.FromSeconds(10), "burst events");
+        var started = Assert.IsType<WalkieTalkie.Server.Walkie.Stream.BurstStarted>(events[0].Data);
+        var ended = Assert.IsType<WalkieTalkie.Server.Walkie.Stream.BurstEnded>(events[1].Data);
+        Assert.Equal((epoch, alice.DeviceId), (started.Epoch, started.Speaker.DeviceId));
+        Assert.Equal((packets.Count, packets.Sum(p => (long)p.Length), packets.Count * 20L, "released"),
+            (ended.Frames, ended.Bytes, ended.DurationMs, ended.Reason));
+    }
+}
