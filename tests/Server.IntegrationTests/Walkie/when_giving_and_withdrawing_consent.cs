@@ -92,7 +92,12 @@ public sealed class when_giving_and_withdrawing_consent(IntegrationFixture fixtu
     {
         var alice = await MatrixTestClient.RegisterAsync(_host);
         var bob = await MatrixTestClient.RegisterAsync(_host);
-        var created = await alice.PostJsonAsync("/_matrix/client/v3/createRoom", new { preset = "public_chat" });
+        // createRoom lets members send it by default; this room's creator raised it to moderators.
+        var created = await alice.PostJsonAsync("/_matrix/client/v3/createRoom", new
+        {
+            preset = "public_chat",
+            power_level_content_override = new { events = new Dictionary<string, int> { [MemberType] = 50 } },
+        });
         var roomId = created["room_id"]!.GetValue<string>();
         await alice.PutJsonAsync($"/_matrix/client/v3/rooms/{roomId}/state/{ConfigType}", new { enabled = true });
         await bob.PostJsonAsync($"/_matrix/client/v3/rooms/{roomId}/join", new { });
@@ -102,5 +107,16 @@ public sealed class when_giving_and_withdrawing_consent(IntegrationFixture fixtu
         Assert.Contains(MemberType, refused["error"]!.GetValue<string>());
         await (await bob.Http.PostAsJsonAsync($"{P}/rooms/{roomId}/floor/request", new { }))
             .ShouldBeMatrixError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
+    }
+
+    [Fact]
+    public async Task a_room_created_with_default_power_levels_lets_members_consent()
+    {
+        var alice = await MatrixTestClient.RegisterAsync(_host);
+        var bob = await MatrixTestClient.RegisterAsync(_host);
+        var roomId = (await alice.PostJsonAsync("/_matrix/client/v3/createRoom", new { preset = "public_chat" }))["room_id"]!.GetValue<string>();
+        await alice.PutJsonAsync($"/_matrix/client/v3/rooms/{roomId}/state/{ConfigType}", new { enabled = true });
+        await bob.PostJsonAsync($"/_matrix/client/v3/rooms/{roomId}/join", new { });
+        await (await bob.Http.PutAsJsonAsync($"{P}/rooms/{roomId}/consent", new { })).EnsureMatrixSuccess();
     }
 }
