@@ -4,6 +4,7 @@ using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Config;
 using WalkieTalkie.Server.Walkie.Consent;
 using WalkieTalkie.Server.Walkie.Floor;
+using WalkieTalkie.Server.Walkie.Recording;
 
 namespace WalkieTalkie.Server.Walkie;
 
@@ -24,6 +25,7 @@ public static class WalkieModule
         services.AddHostedService(sp => sp.GetRequiredService<FloorChangeFeed>());
         services.AddSingleton<FloorControl>();
         services.AddSingleton<ConsentService>();
+        services.AddRecording(configuration);
 
         services.ConfigureMarten(opts =>
         {
