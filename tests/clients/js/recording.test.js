@@ -44,8 +44,10 @@ async function openStream(client) {
   });
   await withTimeout(new Promise((resolve, reject) => {
     ws.once("open", resolve);
-    ws.once("unexpected-response", (_req, res) =>
-      reject(new Error(`GET ${P}/stream answered HTTP ${res.statusCode} instead of upgrading to a WebSocket (the live stream of PROTOCOL.md is not served)`)));
+    ws.once("unexpected-response", (req, res) => {
+      req.destroy(); // with this listener, ws leaves the refused request open: close it, or node waits for the server's keep-alive
+      reject(new Error(`GET ${P}/stream answered HTTP ${res.statusCode} instead of upgrading to a WebSocket (the live stream of PROTOCOL.md is not served)`));
+    });
     ws.once("error", reject);
   }), 10_000, "the live stream did not open");
 

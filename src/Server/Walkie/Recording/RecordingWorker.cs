@@ -48,6 +48,8 @@ public sealed class RecordingWorker(MediaStore media, PostRecording post, IDocum
         await using (var query = store.QuerySession())
         {
             if (!RoomRecording.Of(await query.LoadAsync<RoomState>(summary.RoomId, ct)).ServerRecords) return;
+            // Another process may have recorded the same burst (if its relay saw the frames too): store no second file.
+            if (await query.LoadAsync<PostedBurst>(PostedBurst.Key(summary.RoomId, summary.Epoch), ct) is not null) return;
         }
 
         var recording = OggRecording.Assemble(burst.Frames);
