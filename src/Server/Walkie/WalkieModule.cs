@@ -5,6 +5,7 @@ using WalkieTalkie.Server.Walkie.Config;
 using WalkieTalkie.Server.Walkie.Consent;
 using WalkieTalkie.Server.Walkie.Floor;
 using WalkieTalkie.Server.Walkie.Stream;
+using WalkieTalkie.Server.Walkie.Recording;
 
 namespace WalkieTalkie.Server.Walkie;
 
@@ -26,6 +27,7 @@ public static class WalkieModule
         services.AddSingleton<FloorControl>();
         services.AddSingleton<ConsentService>();
         services.AddLiveStream(configuration);
+        services.AddRecording(configuration);
 
         services.ConfigureMarten(opts =>
         {

@@ -39,6 +39,9 @@ public sealed class WalkieRoom
         return room;
     }
 
+    /// <summary>A room made some other way (e.g. with initial_state), driven by these steps.</summary>
+    public static WalkieRoom Attach(string roomId, MatrixTestClient owner) => new(roomId, owner);
+
     public Task JoinAsync(MatrixTestClient client) => client.PostJsonAsync($"/_matrix/client/v3/rooms/{Id}/join", new { });
 
     public Task<HttpResponseMessage> PutConsentAsync(MatrixTestClient client, object? body = null) =>

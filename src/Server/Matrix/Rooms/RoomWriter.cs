@@ -13,6 +13,8 @@ public sealed record RoomEventDraft(string Sender, string Type, string? StateKey
     public string? SenderDevice { get; init; }
     public string? TxnId { get; init; }
     public string? Redacts { get; init; }
+    /// <summary>A fresh id chosen by the caller, so a later draft of the same append can refer to this event.</summary>
+    public string? EventId { get; init; }
 }
 
 /// <summary>Idempotency record of a client send (id "user|device|txnId").</summary>
@@ -64,7 +66,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
                     return [await LoadEventAsync(session, sent.EventId, ct) ?? throw new InvalidOperationException("lost txn event")];
             }
 
-            var e = new RoomEvent(MatrixIds.NewEventId(), roomId, draft.Sender, draft.Type, draft.StateKey,
+            var e = new RoomEvent(draft.EventId ?? MatrixIds.NewEventId(), roomId, draft.Sender, draft.Type, draft.StateKey,
                 draft.Content.ToJsonString(), now)
             {
                 SenderDevice = draft.SenderDevice, TxnId = draft.TxnId, Redacts = draft.Redacts,

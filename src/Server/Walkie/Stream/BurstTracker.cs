@@ -11,6 +11,10 @@ public sealed record BurstStarted(string RoomId, long Epoch, DeviceRef Speaker, 
 public sealed record BurstEnded(string RoomId, long Epoch, DeviceRef Speaker, DateTimeOffset At, int Frames, long Bytes, long DurationMs,
     string Reason);
 
+/// <summary>
+/// The audit stream of a room's bursts, <c>bursts:{roomId}</c>: the relay's record of each burst and, after it, what became
+/// of its recording. Read with the floor stream (<c>floor:{roomId}</c>) it tells grant → broadcast → recording.
+/// </summary>
 public static class BurstStream
 {
     public static string Id(string roomId) => $"bursts:{roomId}";

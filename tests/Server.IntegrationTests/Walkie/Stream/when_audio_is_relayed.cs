@@ -1,3 +1,4 @@
+using WalkieTalkie.Server.Walkie.Stream;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using WalkieTalkie.Audio;
