@@ -23,7 +23,7 @@ public sealed class when_matrix_js_sdk_talks_to_the_server(IntegrationFixture fi
             Assert.True(install.ExitCode == 0, "npm ci failed:\n" + install.Output);
         }
 
-        var run = await ExternalProcess.RunAsync("node", ["--test", "--test-concurrency=1", "--test-reporter=spec", testFile], folder,
+        var run = await ExternalProcess.RunAsync("node", ["--test", "--test-force-exit", "--test-concurrency=1", "--test-reporter=spec", testFile], folder,
             new Dictionary<string, string> { ["HOMESERVER_URL"] = fixture.Server.BaseAddress.ToString().TrimEnd('/') },
             TimeSpan.FromMinutes(5));
         Assert.True(run.ExitCode == 0, $"matrix-js-sdk {testFile} failed:\n" + Tail(run.Output, 12_000));
