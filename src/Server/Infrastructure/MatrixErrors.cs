@@ -26,9 +26,13 @@ public static class MatrixErrors
             {
                 404 => MatrixError.Unrecognized("Unrecognized request"),
                 405 => MatrixError.Unrecognized("Method not allowed for this endpoint", 405),
+                // A body that is not declared as JSON cannot be JSON to us.
+                415 => MatrixError.NotJson("Content-Type must be application/json"),
                 _ => null,
             };
-            if (error is not null) await response.WriteAsJsonAsync(error);
+            if (error is null) return;
+            response.StatusCode = error.Status;
+            await response.WriteAsJsonAsync(error);
         });
         return app;
     }

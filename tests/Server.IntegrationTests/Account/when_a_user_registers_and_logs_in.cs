@@ -103,6 +103,14 @@ public sealed class when_a_user_registers_and_logs_in(IntegrationFixture fixture
     }
 
     [Fact]
+    public async Task a_body_not_declared_as_json_is_M_NOT_JSON()
+    {
+        using var http = _host.CreateClient();
+        var response = await http.PostAsync("/_matrix/client/v3/login", new StringContent("""{"type":"m.login.password"}""", System.Text.Encoding.UTF8, "text/plain"));
+        await response.ShouldBeMatrixError(HttpStatusCode.BadRequest, "M_NOT_JSON");
+    }
+
+    [Fact]
     public async Task rate_limits_answer_M_LIMIT_EXCEEDED_with_retry_after_for_non_exempt_clients()
     {
         await using var strict = await WalkieHost.StartAsync(await fixture.CreateDatabaseAsync(), new Dictionary<string, string?>
