@@ -19,6 +19,9 @@ public sealed class StreamConnection
     readonly StreamOptions _options;
     readonly Channel<byte[]> _audio;
     readonly Channel<string> _control = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    // One doorbell for both queues: awaiting each queue re-armed a waiter per frame, cancelling the last (a thrown OperationCanceledException and ~1 KB per frame per listener).
+    readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     readonly Queue<long> _invalidAt = new();
     readonly TimeProvider _clock;
     long _windowStart;
@@ -52,9 +55,15 @@ public sealed class StreamConnection
             _ => Interlocked.Increment(ref _audioDropped));
     }
 
-    public void Send(JsonObject message) => _control.Writer.TryWrite(message.ToJsonString());
+    public void Send(JsonObject message)
+    {
+        if (_control.Writer.TryWrite(message.ToJsonString())) _wake.Writer.TryWrite(true);
+    }
 
-    public void SendAudio(byte[] frame) => _audio.Writer.TryWrite(frame);
+    public void SendAudio(byte[] frame)
+    {
+        if (_audio.Writer.TryWrite(frame)) _wake.Writer.TryWrite(true);
+    }
 
     /// <summary>Counts an invalid frame; true when the connection crossed the limit and must be closed.</summary>
     public bool CountInvalid()
@@ -89,8 +98,7 @@ public sealed class StreamConnection
         try { await ReceiveLoopAsync(onControl, onFrame, cts.Token); }
         finally
         {
-            _control.Writer.TryComplete();
-            _audio.Writer.TryComplete();
+            CompleteQueues();
             // The send loop drains what is queued (an `error` first), then sends the close frame.
             await sending.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ContinueWith(_ => { });
             cts.Cancel();
@@ -100,21 +108,41 @@ public sealed class StreamConnection
     async Task ReceiveLoopAsync(Func<StreamConnection, JsonObject, Task> onControl, Func<StreamConnection, ReadOnlyMemory<byte>, bool> onFrame,
         CancellationToken ct)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(_options.MaxControlMessageBytes, Audio.AudioFrame.MaxFrameSize) + 1);
+        // Held while idle: sized for one audio frame (2 KiB from the pool), not for the largest control message (Rent(16 KiB + 1) is 32 KiB).
+        var frameBuffer = ArrayPool<byte>.Shared.Rent(Audio.AudioFrame.MaxFrameSize + 1);
+        var buffer = frameBuffer;
         try
         {
             while (_socket.State == WebSocketState.Open)
             {
+                if (buffer != frameBuffer)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = frameBuffer;
+                }
                 var length = 0;
                 ValueWebSocketReceiveResult result;
                 var tooBig = false;
                 do
                 {
-                    var room = buffer.AsMemory(Math.Min(length, buffer.Length - 1));
-                    result = await _socket.ReceiveAsync(room, ct);
-                    if (length + result.Count >= buffer.Length) tooBig = true; // keep reading to the end of the message, drop it
-                    else length += result.Count;
+                    if (length == buffer.Length)
+                    {
+                        if (buffer == frameBuffer)
+                        {
+                            // A longer message (a large control message): a larger buffer for this message only.
+                            buffer = ArrayPool<byte>.Shared.Rent(Math.Max(_options.MaxControlMessageBytes, Audio.AudioFrame.MaxFrameSize) + 1);
+                            frameBuffer.AsSpan(0, length).CopyTo(buffer);
+                        }
+                        else
+                        {
+                            tooBig = true; // keep reading to the end of the message, drop it
+                            length = 0;
+                        }
+                    }
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(length), ct);
+                    length += result.Count;
                 } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+                tooBig |= result.MessageType == WebSocketMessageType.Text && length > _options.MaxControlMessageBytes;
 
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
@@ -147,7 +175,11 @@ public sealed class StreamConnection
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException) { }
-        finally { ArrayPool<byte>.Shared.Return(buffer); }
+        finally
+        {
+            if (buffer != frameBuffer) ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(frameBuffer);
+        }
     }
 
     async Task SendLoopAsync(CancellationToken ct)
@@ -167,11 +199,12 @@ public sealed class StreamConnection
                     Interlocked.Increment(ref _sent);
                     continue;
                 }
-                var control = _control.Reader.WaitToReadAsync(ct).AsTask();
-                var audio = _audio.Reader.WaitToReadAsync(ct).AsTask();
-                await Task.WhenAny(control, audio);
-                if (control.IsCompleted && !control.Result && audio.IsCompleted && !audio.Result) break;
+                // No token, so the channel's pooled waiter (nothing allocated); every way out completes the doorbell.
+                if (!await _wake.Reader.WaitToReadAsync(CancellationToken.None)) break;
+                _wake.Reader.TryRead(out _);
             }
+            // Completed: a control message queued as the queues closed (an `error`) still goes out before the close frame.
+            while (_control.Reader.TryRead(out var text)) await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, ct);
             if (_close is { } close && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 await _socket.CloseOutputAsync(close.Status, close.Reason, ct);
         }
@@ -182,8 +215,14 @@ public sealed class StreamConnection
     public Task CloseAsync(WebSocketCloseStatus status, string reason)
     {
         _close ??= (status, reason);
+        CompleteQueues();
+        return Task.CompletedTask;
+    }
+
+    void CompleteQueues()
+    {
         _control.Writer.TryComplete();
         _audio.Writer.TryComplete();
-        return Task.CompletedTask;
+        _wake.Writer.TryComplete();
     }
 }

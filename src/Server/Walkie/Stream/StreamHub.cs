@@ -35,7 +35,8 @@ public sealed class StreamHub(
     {
         public string RoomId { get; } = roomId;
         public ushort Channel { get; } = channel;
-        public volatile StreamConnection[] Listeners = [];
+        // Each listener with its subscription to this room: the relay loop makes no dictionary lookup per listener per frame.
+        public volatile (StreamConnection Connection, StreamConnection.Subscription Subscription)[] Listeners = [];
         public DeviceRef? Holder;
         public long Epoch;
         public long Version = -1;
@@ -54,7 +55,7 @@ public sealed class StreamHub(
         foreach (var roomId in connection.Rooms.Keys)
         {
             if (!_rooms.TryGetValue(roomId, out var room)) continue;
-            lock (room.Gate) room.Listeners = room.Listeners.Where(c => c != connection).ToArray();
+            lock (room.Gate) room.Listeners = room.Listeners.Where(l => l.Connection != connection).ToArray();
             if (room.Holder == connection.Device && !_connections.Values.Any(c => c.Device == connection.Device))
                 _ = RevokeDisconnectedAsync(roomId, connection.Device);
         }
@@ -100,7 +101,7 @@ public sealed class StreamHub(
             var room = await RoomAsync(session, roomId, ct);
             var subscription = new StreamConnection.Subscription(room.Channel) { ConsentUntilMs = ConsentUntil(consent) };
             connection.Rooms[roomId] = subscription;
-            lock (room.Gate) room.Listeners = [.. room.Listeners, connection];
+            lock (room.Gate) room.Listeners = [.. room.Listeners, (connection, subscription)];
         }
         return refused;
     }
@@ -170,13 +171,14 @@ public sealed class StreamHub(
 
     void Fanout(LiveRoom room, byte[] frame, DeviceRef? speaker, long nowMs)
     {
-        foreach (var listener in room.Listeners)
+        var relayed = 0;
+        foreach (var (listener, subscription) in room.Listeners)
         {
-            if (listener.Device == speaker) continue;
-            if (!listener.Rooms.TryGetValue(room.RoomId, out var subscription) || !subscription.HearsAt(nowMs)) continue;
+            if (listener.Device == speaker || !subscription.HearsAt(nowMs)) continue;
             listener.SendAudio(frame);
-            Interlocked.Increment(ref _relayed);
+            relayed++;
         }
+        Interlocked.Add(ref _relayed, relayed); // one shared-counter update per frame, not one per listener (contended across rooms)
     }
 
     public ValueTask OnFloorChangedAsync(FloorChanged change, CancellationToken ct)
@@ -208,7 +210,7 @@ public sealed class StreamHub(
             }
             else if (room is not null)
             {
-                foreach (var listener in room.Listeners.Where(l => l.Device != delivery.Except)) listener.Send(delivery.Message);
+                foreach (var (listener, _) in room.Listeners.Where(l => l.Connection.Device != delivery.Except)) listener.Send(delivery.Message);
             }
         }
     }

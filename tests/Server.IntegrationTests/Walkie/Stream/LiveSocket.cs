@@ -90,6 +90,8 @@ public sealed class LiveSocket : IAsyncDisposable
 
     public async Task SendRawAsync(byte[] bytes) => await _socket.SendAsync(bytes, WebSocketMessageType.Binary, true, CancellationToken.None);
 
+    public Task SendRawTextAsync(string text) => _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+
     /// <summary>Frames received within <paramref name="window"/> of the last one (or none).</summary>
     public async Task<List<(AudioFrameHeader Header, byte[] Payload, long At)>> FramesAsync(int atLeast, TimeSpan timeout)
     {

@@ -1,6 +1,7 @@
 using WalkieTalkie.Server.Walkie.Stream;
 using System.Diagnostics;
 using System.Net.WebSockets;
+using System.Text;
 using WalkieTalkie.Audio;
 using WalkieTalkie.Audio.Tests;
 
@@ -188,6 +189,31 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         Assert.Equal("M_LIMIT_EXCEEDED", error["errcode"]!.GetValue<string>());
         Assert.True(await socket.ClosedAsync(TimeSpan.FromSeconds(5)));
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, socket.CloseStatus);
+    }
+
+    [Fact]
+    public async Task a_control_message_may_fill_its_16_KiB_limit_and_one_beyond_it_closes_the_stream_with_1009()
+    {
+        var (room, alice, _) = await RoomWithTalkerAndListenerAsync();
+        await using var socket = await LiveSocket.OpenAsync(_host, alice);
+        // Longer than an audio frame's buffer, within the limit: answered like any other (unknown fields are ignored).
+        await SubscribeSizedAsync(socket, room.Id, 16 * 1024);
+        Assert.Contains(room.Id, (await socket.NextAsync("subscribed"))["channels"]!.AsObject().Select(c => c.Key));
+        await socket.SendAsync(new { type = "ping" });
+        await socket.NextAsync("pong"); // the short message after the long one is read whole
+
+        await SubscribeSizedAsync(socket, room.Id, 16 * 1024 + 1);
+        Assert.Equal("M_TOO_LARGE", (await socket.NextAsync("error"))["errcode"]!.GetValue<string>());
+        Assert.True(await socket.ClosedAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, socket.CloseStatus);
+
+        static async Task SubscribeSizedAsync(LiveSocket socket, string roomId, int bytes)
+        {
+            var empty = JsonSerializer.Serialize(new { type = "subscribe", rooms = new[] { roomId }, padding = "" });
+            var message = JsonSerializer.Serialize(new { type = "subscribe", rooms = new[] { roomId }, padding = new string('x', bytes - empty.Length) });
+            Assert.Equal(bytes, Encoding.UTF8.GetByteCount(message));
+            await socket.SendRawTextAsync(message);
+        }
     }
 
     [Fact]

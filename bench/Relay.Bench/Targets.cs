@@ -1,0 +1,144 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using WalkieTalkie.Server.Walkie;
+using WalkieTalkie.Server.Walkie.Stream;
+
+namespace WalkieTalkie.Bench.Relay;
+
+/// <summary>A server under test, as its clients see it.</summary>
+interface IRelayTarget : IAsyncDisposable
+{
+    string Name { get; }
+    /// <summary>The control message a listener sends to start hearing; answered with `subscribed`.</summary>
+    string Subscribe { get; }
+    Uri ListenerUri(int index);
+    /// <summary>A subscribed connection in a room of its own, where nothing happens.</summary>
+    Uri IdleUri { get; }
+    /// <summary>The talker holds the floor (when there is one) and knows its channel and epoch.</summary>
+    Task<Talker> StartTalkingAsync();
+    Task StopTalkingAsync();
+    /// <summary>Frames dropped from listener queues (drop-oldest) so far.</summary>
+    long QueueDrops();
+    long ServerConnections();
+}
+
+sealed class BaselineTarget(BaselineServer server, byte[][] packets) : IRelayTarget
+{
+    Talker? _talker;
+
+    public string Name => "baseline";
+    public string Subscribe => """{"type":"subscribe"}""";
+    public Uri ListenerUri(int index) => new(Ws(server.BaseAddress), "/listen?room=bench");
+    public Uri IdleUri => new(Ws(server.BaseAddress), "/listen?room=idle");
+
+    public async Task<Talker> StartTalkingAsync()
+    {
+        _talker ??= await Talker.ConnectAsync(new Uri(Ws(server.BaseAddress), "/talk?room=bench"), packets);
+        _talker.Channel = 1;
+        _talker.Epoch = 1;
+        return _talker;
+    }
+
+    public Task StopTalkingAsync() => Task.CompletedTask;
+    public long QueueDrops() => server.Dropped;
+    public long ServerConnections() => server.Connections;
+
+    public static Uri Ws(Uri http) => new UriBuilder(http) { Scheme = "ws" }.Uri;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_talker is not null) await _talker.DisposeAsync();
+        await server.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// The real server in this process: one walkie room; one talker device (the room's creator); listener devices of a
+/// few users (one registration each, then /login for more devices), all joined and consenting. Listener i uses
+/// device i mod the device count, so more listeners than devices are extra streams of the same devices.
+/// </summary>
+sealed class WalkieTarget(WebApplication app, Uri baseAddress, byte[][] packets) : IRelayTarget
+{
+    public const string P = "/_matrix/client/unstable/org.matrix.msc4002";
+    readonly List<MatrixClient> _devices = [];
+    MatrixClient _owner = null!;
+    Talker? _talker;
+    string _roomId = "";
+
+    public string Name => "WalkieTalkie";
+    public string RoomId => _roomId;
+    public IReadOnlyList<MatrixClient> Devices => _devices;
+    public string Subscribe => JsonSerializer.Serialize(new { type = "subscribe", rooms = new[] { _roomId } });
+    public StreamHub Hub => app.Services.GetRequiredService<StreamHub>();
+
+    public Uri ListenerUri(int index) => StreamUri(_devices[index % _devices.Count]);
+    /// <summary>Measured while the baseline runs: no floor activity in the walkie room meanwhile.</summary>
+    public Uri IdleUri => ListenerUri(0);
+
+    Uri StreamUri(MatrixClient device) =>
+        new UriBuilder(BaselineTarget.Ws(baseAddress)) { Path = P + "/stream", Query = $"access_token={device.AccessToken}" }.Uri;
+
+    public async Task SetUpAsync(HttpClient http, int devices, int users)
+    {
+        _owner = await MatrixClient.RegisterAsync(http, "talker");
+        _roomId = (await _owner.PostAsync("/_matrix/client/v3/createRoom", new
+        {
+            preset = "public_chat",
+            power_level_content_override = new { events = new Dictionary<string, int> { ["org.matrix.msc4002.member"] = 0 } },
+        }))["room_id"]!.GetValue<string>();
+        var room = Uri.EscapeDataString(_roomId);
+        // Default timers (max talk 30 s, end of media 4 s): every measured burst is shorter and has its own grant.
+        await _owner.PutAsync($"/_matrix/client/v3/rooms/{room}/state/org.matrix.msc4002.walkie_talkie", new { enabled = true });
+        await _owner.PutAsync($"{P}/rooms/{room}/consent", new { });
+
+        var accounts = new List<MatrixClient>();
+        for (var u = 0; u < users; u++)
+        {
+            var account = await MatrixClient.RegisterAsync(http, "listener");
+            await account.PostAsync($"/_matrix/client/v3/join/{room}", new { });
+            accounts.Add(account);
+        }
+        var logins = Enumerable.Range(0, devices).Select(i => (Account: accounts[i % users], First: i < users)).ToList();
+        var created = new MatrixClient[devices];
+        await Parallel.ForEachAsync(Enumerable.Range(0, devices), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+        {
+            var (account, first) = logins[i];
+            created[i] = first ? account : await account.LoginAgainAsync();
+            await created[i].PutAsync($"{P}/rooms/{room}/consent", new { }); // permanent consent
+            if ((i + 1) % 250 == 0) Console.Error.WriteLine($"  {i + 1}/{devices} devices logged in and consenting");
+        });
+        _devices.AddRange(created);
+    }
+
+    public async Task<Talker> StartTalkingAsync()
+    {
+        if (_talker is null)
+        {
+            var talker = await Talker.ConnectAsync(StreamUri(_owner), packets);
+            await talker.SendAsync(new { type = "subscribe", rooms = new[] { _roomId } });
+            talker.Channel = (await talker.NextAsync("subscribed", TimeSpan.FromSeconds(30)))["channels"]![_roomId]!.GetValue<ushort>();
+            _talker = talker;
+        }
+        await _talker.SendAsync(new { type = "floor.request", room_id = _roomId, priority = "normal" });
+        _talker.Epoch = (uint)(await _talker.NextAsync("floor.granted", TimeSpan.FromSeconds(30)))["epoch"]!.GetValue<long>();
+        return _talker;
+    }
+
+    public async Task StopTalkingAsync()
+    {
+        if (_talker is null) return;
+        await _talker.SendAsync(new { type = "floor.release", room_id = _roomId, epoch = _talker.Epoch });
+        await _talker.NextAsync("floor.idle", TimeSpan.FromSeconds(30));
+    }
+
+    public long QueueDrops() => _devices.Distinct().Sum(d => Hub.ConnectionsOf(new DeviceRef(d.UserId, d.DeviceId)).Sum(c => c.AudioDropped));
+    public long ServerConnections() => Hub.Connections - (_talker is null ? 0 : 1); // listeners only
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_talker is not null) await _talker.DisposeAsync();
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}
