@@ -58,7 +58,7 @@ public static class StreamEndpoint
                     var refused = await hub.SubscribeAsync(connection, rooms, ct);
                     foreach (var (room, error) in refused) connection.Send(StreamMessages.Error(error.ErrCode, error.Error, room));
                     connection.Send(StreamMessages.Subscribed(StreamHub.Channels(connection)));
-                    hub.SendCurrentFloor(connection, connection.Rooms.Keys.Where(r => !before.Contains(r)));
+                    hub.StartListening(connection, connection.Rooms.Keys.Where(r => !before.Contains(r)));
                     break;
                 case "floor.request":
                     if (roomId is null) throw new MatrixException(MatrixError.BadJson("`room_id` is required"));

@@ -101,17 +101,25 @@ public sealed class StreamHub(
             var room = await RoomAsync(session, roomId, ct);
             var subscription = new StreamConnection.Subscription(room.Channel) { ConsentUntilMs = ConsentUntil(consent) };
             connection.Rooms[roomId] = subscription;
-            lock (room.Gate) room.Listeners = [.. room.Listeners, (connection, subscription)];
         }
         return refused;
     }
 
-    /// <summary>After `subscribed`: the current holder of each newly subscribed room (late entry hears the next frame).</summary>
-    public void SendCurrentFloor(StreamConnection connection, IEnumerable<string> roomIds)
+    /// <summary>
+    /// After `subscribed` went into the control queue: the current holder of each new room, then its audio (late entry
+    /// hears the next frame). In this order no frame can reach a client before it knows the room's channel.
+    /// </summary>
+    public void StartListening(StreamConnection connection, IEnumerable<string> roomIds)
     {
         foreach (var roomId in roomIds)
-            if (_rooms.TryGetValue(roomId, out var room) && room.Holder is { } holder)
-                connection.Send(StreamMessages.Taken(roomId, holder, room.Epoch));
+        {
+            if (!_rooms.TryGetValue(roomId, out var room) || !connection.Rooms.TryGetValue(roomId, out var subscription)) continue;
+            lock (room.Gate)
+            {
+                if (room.Holder is { } holder) connection.Send(StreamMessages.Taken(roomId, holder, room.Epoch));
+                room.Listeners = [.. room.Listeners, (connection, subscription)];
+            }
+        }
     }
 
     async Task<LiveRoom> RoomAsync(IQuerySession session, string roomId, CancellationToken ct)
