@@ -13,18 +13,7 @@ public static class MatrixJsonBody
     public static async Task<JsonElement> ReadObjectAsync(HttpRequest request, CancellationToken ct,
         int maxBytes = DefaultMaxBytes, bool emptyIsObject = false)
     {
-        if (request.ContentLength > maxBytes) throw TooLarge(maxBytes);
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            // Chunked bodies carry no length: count while reading instead of trusting the header.
-            if (buffer.Length + read > maxBytes) throw TooLarge(maxBytes);
-            buffer.Write(chunk, 0, read);
-        }
-
+        using var buffer = await MatrixJson.ReadBodyAsync(request, maxBytes, ct);
         if (buffer.Length == 0)
             return emptyIsObject
                 ? JsonDocument.Parse("{}").RootElement
@@ -41,7 +30,4 @@ public static class MatrixJsonBody
             return document.RootElement.Clone();
         }
     }
-
-    static MatrixException TooLarge(int maxBytes) =>
-        new(MatrixError.TooLarge($"Request body is larger than {maxBytes} bytes"));
 }
