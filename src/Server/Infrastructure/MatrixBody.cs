@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
@@ -72,10 +73,14 @@ public static class MatrixBody
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
-    /// <summary>One pass over the tokens: valid JSON, an object at the root, no string that jsonb refuses.</summary>
+    /// <summary>
+    /// One pass over the tokens: valid JSON, an object at the root, no key twice in one object (JsonObject throws on
+    /// those later), no string that jsonb refuses.
+    /// </summary>
     public static void Check(ReadOnlySpan<byte> utf8)
     {
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = MaxDepth });
+        var keys = new Stack<HashSet<string>?>();
         try
         {
             if (reader.Read() && reader.TokenType != JsonTokenType.StartObject)
@@ -83,14 +88,51 @@ public static class MatrixBody
                 reader.Skip();
                 throw new MatrixException(MatrixError.BadJson("Content must be a JSON object"));
             }
+            keys.Push(null);
             while (reader.Read())
             {
-                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped
-                    && !IsStorable(ref reader))
-                    throw new MatrixException(MatrixError.BadJson("Strings may not contain U+0000 or unpaired surrogates"));
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject: keys.Push(null); break;
+                    case JsonTokenType.EndObject: keys.Pop(); break;
+                    case JsonTokenType.PropertyName:
+                        var name = reader.GetString()!;
+                        if (!IsStorable(name) || !(keys.Peek() ?? NewKeys(keys)).Add(name))
+                            throw new MatrixException(MatrixError.BadJson($"Key {JsonSerializer.Serialize(name)} is repeated or holds U+0000"));
+                        break;
+                    case JsonTokenType.String when reader.ValueIsEscaped && !IsStorable(ref reader):
+                        throw new MatrixException(MatrixError.BadJson("Strings may not contain U+0000 or unpaired surrogates"));
+                }
             }
         }
         catch (JsonException) { throw new MatrixException(MatrixError.NotJson("Content not JSON.")); }
+        catch (InvalidOperationException) { throw new MatrixException(MatrixError.BadJson("Strings may not contain U+0000 or unpaired surrogates")); }
+    }
+
+    static HashSet<string> NewKeys(Stack<HashSet<string>?> keys)
+    {
+        keys.Pop();
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        keys.Push(set);
+        return set;
+    }
+
+    /// <summary>A JSON object from a message (the live stream's control messages); false with the Matrix error otherwise.</summary>
+    public static bool TryParseObject(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out JsonObject? value, [NotNullWhen(false)] out MatrixError? error)
+    {
+        value = null;
+        try
+        {
+            Check(utf8);
+            value = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth })!.AsObject();
+            error = null;
+            return true;
+        }
+        catch (MatrixException refused)
+        {
+            error = refused.MatrixError;
+            return false;
+        }
     }
 
     /// <summary>Whether a string value may be stored: U+0000 and unpaired surrogates are refused by PostgreSQL's jsonb.</summary>

@@ -15,6 +15,8 @@ public sealed class when_the_server_is_fuzzed(IntegrationFixture fixture, ITestO
 {
     const int Workers = 8;
     const int Sockets = 3;
+    /// <summary>Per socket: enough to reach every control path without starving the HTTP side of CPU.</summary>
+    const int MessagesPerSocket = 1500;
     const string StreamPath = "/_matrix/client/unstable/org.matrix.msc4002/stream";
 
     [Fact]
@@ -41,6 +43,7 @@ public sealed class when_the_server_is_fuzzed(IntegrationFixture fixture, ITestO
         var statuses = new ConcurrentDictionary<int, int>();
         var sent = 0;
         var clock = Stopwatch.StartNew();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         using var stop = new CancellationTokenSource();
         var sockets = Enumerable.Range(0, Sockets)
             .Select(w => FuzzStreamAsync(host, users[w % users.Count], new Random(seed * 1000 + 500 + w), ids, failures, stop.Token))
@@ -59,14 +62,15 @@ public sealed class when_the_server_is_fuzzed(IntegrationFixture fixture, ITestO
         stop.Cancel();
         var socketMessages = (await Task.WhenAll(sockets)).Sum();
         clock.Stop();
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
 
         var summary = $"{total} requests in {clock.Elapsed.TotalSeconds:F1} s ({total / clock.Elapsed.TotalSeconds:F0}/s), " +
-                      $"{socketMessages} WebSocket messages; statuses " +
+                      $"{socketMessages} WebSocket messages, {cpu.TotalMilliseconds / total:F2} ms CPU per request (server and fuzzer, this process); statuses " +
                       string.Join(", ", statuses.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}×{kv.Value}"));
         output.WriteLine(summary);
         Console.WriteLine("when_the_server_is_fuzzed: " + summary);
         Assert.True(failures.IsEmpty, $"seed {seed}: {failures.Count} bad answers, first ones:\n" + string.Join("\n", failures.Take(25)));
-        Assert.True(socketMessages >= 100 * Sockets, $"only {socketMessages} WebSocket messages sent");
+        Assert.True(socketMessages >= MessagesPerSocket * Sockets, $"only {socketMessages} WebSocket messages sent");
 
         // Afterwards the server still does the ordinary things.
         var alice = await MatrixTestClient.RegisterAsync(host);
@@ -97,10 +101,10 @@ public sealed class when_the_server_is_fuzzed(IntegrationFixture fixture, ITestO
         var tokenRoll = random.NextDouble();
         // A valid token on logout would end the fuzzing device's session; those get unknown tokens instead.
         var endsSession = route.Template.EndsWith("/logout", StringComparison.Ordinal) || route.Template.EndsWith("/logout/all", StringComparison.Ordinal);
-        if (tokenRoll < 0.4 && !endsSession)
+        if (tokenRoll < 0.3 && !endsSession)
             request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + users[random.Next(users.Count)].AccessToken);
-        else if (tokenRoll < 0.6)
-            request.Headers.TryAddWithoutValidation("Authorization", random.Next(3) == 0 ? "Bearer" : "Bearer syt_" + input.RandomText(8));
+        else if (tokenRoll < 0.5)
+            request.Headers.TryAddWithoutValidation("Authorization", random.Next(3) == 0 ? "Bearer" : "Bearer syt_" + Convert.ToHexString(BitConverter.GetBytes(random.NextInt64())));
 
         var what = $"{method} {path[..Math.Min(path.Length, 200)]} body {(body is null ? "none" : body.Length + " bytes")} {contentType}";
         try
@@ -110,7 +114,7 @@ public sealed class when_the_server_is_fuzzed(IntegrationFixture fixture, ITestO
             statuses.AddOrUpdate(status, 1, (_, c) => c + 1);
             var text = await response.Content.ReadAsStringAsync();
             if (status >= 500) failures.Enqueue($"{status} {what}: {text}");
-            else if (status >= 300 && !IsMatrixError(text)) failures.Enqueue($"{status} not a Matrix error {what}: {text}");
+            else if (status >= 300 && !IsMatrixError(text) && !(status == 401 && IsInteractiveAuth(text))) failures.Enqueue($"{status} not a Matrix error {what}: {text}");
         }
         catch (HttpRequestException e) when (body is { Length: > WalkieTalkie.Server.Infrastructure.MatrixBody.DefaultMaxBytes })
         {
@@ -134,6 +138,13 @@ public sealed class when_the_server_is_fuzzed(IntegrationFixture fixture, ITestO
         catch (JsonException) { return false; }
     }
 
+    /// <summary>The first step of user-interactive auth: 401 with flows and a session, no errcode (spec).</summary>
+    static bool IsInteractiveAuth(string text)
+    {
+        try { return JsonNode.Parse(text) is JsonObject o && o["flows"] is JsonArray && o["session"] is JsonValue; }
+        catch (JsonException) { return false; }
+    }
+
     /// <summary>Random binary and text messages on live streams; a closed socket is opened again. Never a 1011.</summary>
     static async Task<int> FuzzStreamAsync(WalkieHost host, MatrixTestClient user, Random random, IReadOnlyList<string> ids,
         ConcurrentQueue<string> failures, CancellationToken stop)
@@ -141,27 +152,30 @@ public sealed class when_the_server_is_fuzzed(IntegrationFixture fixture, ITestO
         var input = new FuzzInput(random, ids);
         var uri = new UriBuilder(host.BaseAddress) { Scheme = "ws", Path = StreamPath, Query = "access_token=" + Uri.EscapeDataString(user.AccessToken) }.Uri;
         var messages = 0;
-        while (!stop.IsCancellationRequested || messages < 100)
+        while (messages < MessagesPerSocket)
         {
             using var socket = new ClientWebSocket();
             await socket.ConnectAsync(uri, CancellationToken.None);
             var reading = DrainAsync(socket, failures);
             try
             {
-                while (socket.State == WebSocketState.Open && (!stop.IsCancellationRequested || messages < 100))
+                while (socket.State == WebSocketState.Open && messages < MessagesPerSocket)
                 {
                     var (bytes, text) = input.SocketMessage();
                     await socket.SendAsync(bytes, text ? WebSocketMessageType.Text : WebSocketMessageType.Binary, true, CancellationToken.None);
                     messages++;
-                    if (messages % 50 == 0) await Task.Delay(5, CancellationToken.None);
+                    if (messages % 20 == 0) await Task.Delay(10, CancellationToken.None);
                 }
             }
-            catch (WebSocketException) when (socket.State != WebSocketState.Open)
+            catch (WebSocketException)
             {
-                // The server closed it (too many invalid frames): allowed; the close status is checked while draining.
+                // The server closed it (too many invalid frames) while we were sending: allowed; its close status is checked while draining.
             }
             if (socket.State == WebSocketState.Open)
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+            {
+                try { await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None); }
+                catch (WebSocketException) { }
+            }
             await reading;
         }
         return messages;
@@ -179,6 +193,7 @@ public sealed class when_the_server_is_fuzzed(IntegrationFixture fixture, ITestO
             }
         }
         catch (WebSocketException) { }
+        Console.WriteLine($"when_the_server_is_fuzzed: stream closed {socket.CloseStatus} {socket.CloseStatusDescription}");
         if (socket.CloseStatus == WebSocketCloseStatus.InternalServerError)
             failures.Enqueue($"stream closed with 1011: {socket.CloseStatusDescription}");
     }
