@@ -9,6 +9,7 @@ public sealed class MatrixBodyTests
     [InlineData("""{"a":"b","c":[1,{"d":null}]}""")]
     [InlineData(""" {"emoji":"\ud83d\udca5","plain":"💥"}""")]
     [InlineData("{}")]
+    [InlineData("""{"o":{"a":1},"p":{"a":1},"a":[{"a":1},{"a":2}]}""")]
     public void a_json_object_of_storable_strings_passes(string json) => MatrixBody.Check(Encoding.UTF8.GetBytes(json));
 
     [Theory]
@@ -16,6 +17,8 @@ public sealed class MatrixBodyTests
     [InlineData("""{"a\u0000":1}""", "M_BAD_JSON")]
     [InlineData("""{"a":["\ud800"]}""", "M_BAD_JSON")]
     [InlineData("""{"a":"\udc00\ud800"}""", "M_BAD_JSON")]
+    [InlineData("""{"a":1,"a":2}""", "M_BAD_JSON")]
+    [InlineData("""{"o":{"k":1,"k":{}}}""", "M_BAD_JSON")]
     [InlineData("[1,2]", "M_BAD_JSON")]
     [InlineData("\"text\"", "M_BAD_JSON")]
     [InlineData("{\"a\":1", "M_NOT_JSON")]
