@@ -72,6 +72,19 @@ public sealed class when_input_is_malformed(IntegrationFixture fixture)
         await (await http.PostAsync("/_matrix/client/v3/login", Json(""))).ShouldBeMatrixError(HttpStatusCode.BadRequest, "M_NOT_JSON");
     }
 
+    [Theory]
+    [InlineData("POST", "/_matrix/client/v3/join/not-a-room")]
+    [InlineData("POST", "/_matrix/client/r0/join/%21nocolon")]
+    [InlineData("GET", "/_matrix/client/v3/profile/not-a-user")]
+    [InlineData("GET", "/_matrix/client/v3/profile/%40nocolon/displayname")]
+    [InlineData("GET", "/_matrix/client/v3/profile/x/avatar_url")]
+    public async Task an_id_of_the_wrong_shape_is_M_INVALID_PARAM(string method, string path)
+    {
+        var alice = await MatrixTestClient.RegisterAsync(fixture.Server);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = Json("{}") };
+        await (await alice.Http.SendAsync(request)).ShouldBeMatrixError(HttpStatusCode.BadRequest, "M_INVALID_PARAM");
+    }
+
     [Fact]
     public async Task a_query_value_of_the_wrong_type_is_M_INVALID_PARAM()
     {

@@ -42,6 +42,7 @@ public static class Membership
     {
         var target = (string)(http.Request.RouteValues["roomIdOrAlias"] ?? http.Request.RouteValues["roomId"])!;
         var user = http.Device().UserId;
+        if (!MatrixIds.IsRoomIdOrAlias(target)) return MatrixError.InvalidParam($"{target} is not a room id or alias").ToResult();
         var roomId = await Aliases.ResolveAsync(query, target, ct);
         var room = roomId is null ? null : await query.LoadAsync<RoomState>(roomId, ct);
         if (room is null || !room.Exists) return MatrixError.NotFound($"Room {target} not found").ToResult();
