@@ -193,7 +193,6 @@ public sealed class when_the_server_is_fuzzed(IntegrationFixture fixture, ITestO
             }
         }
         catch (WebSocketException) { }
-        Console.WriteLine($"when_the_server_is_fuzzed: stream closed {socket.CloseStatus} {socket.CloseStatusDescription}");
         if (socket.CloseStatus == WebSocketCloseStatus.InternalServerError)
             failures.Enqueue($"stream closed with 1011: {socket.CloseStatusDescription}");
     }
