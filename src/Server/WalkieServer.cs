@@ -9,6 +9,7 @@ using Marten;
 using Wolverine;
 using Wolverine.Marten;
 using WalkieTalkie.Server.Infrastructure;
+using WalkieTalkie.Server.Infrastructure.Auth;
 using WalkieTalkie.Server.Matrix.Account;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Matrix.Sync;
@@ -36,7 +37,9 @@ public static class WalkieServer
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.AddServiceDefaults(ActivitySource);
-        builder.AddNpgsqlDataSource(ConnectionName);
+        // A short connect timeout: while PostgreSQL is down, requests answer 503 at once instead of hanging.
+        builder.AddNpgsqlDataSource(ConnectionName, configureDataSourceBuilder: b => DatabaseOutage.ApplyTimeouts(b.ConnectionStringBuilder));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AnswerRejectionsAsMatrixErrors());
 
         builder.Services.Configure<MatrixOptions>(builder.Configuration.GetSection(MatrixOptions.Section));
         builder.Services.AddSingleton(TimeProvider.System);
@@ -93,26 +96,36 @@ public static class WalkieServer
 
         var app = builder.Build();
         app.UseMatrixErrors();
+        app.UseStorableRequestValues();
         app.UseCors();
         // The live stream sends nothing unasked: no server-initiated keep-alive pings (battery).
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.UseRateLimiter();
+        app.UseMatrixAuth();
         app.MapDefaultEndpoints();
         app.MapVersions();
-        var v3 = app.MapGroup("/_matrix/client/v3");
-        v3.MapAccount();
-        v3.MapRooms();
-        v3.MapSync();
-        v3.MapDevices();
-        v3.MapProfile();
-        v3.MapCapabilities();
-        v3.MapPushRules();
-        v3.MapFilters();
-        v3.MapAccountData();
-        v3.MapKeys();
-        v3.MapToDevice();
+        MapClientApi(app.MapGroup("/_matrix/client/v3"), r0: false);
+        // Older clients (still shipped by distributions) call r0 paths; /versions advertises r0.x, as Synapse serves them.
+        MapClientApi(app.MapGroup("/_matrix/client/r0"), r0: true);
         app.MapMedia();
         app.MapWalkie();
         return app;
+    }
+
+    /// <summary>The client-server endpoints under one version prefix; r0 lacks what v1.1 added (cross-signing upload, key backup).</summary>
+    static void MapClientApi(RouteGroupBuilder group, bool r0)
+    {
+        group.MapAccount();
+        group.MapRooms();
+        group.MapSync();
+        group.MapDevices();
+        group.MapProfile();
+        group.MapCapabilities();
+        group.MapPushRules();
+        group.MapFilters();
+        group.MapAccountData();
+        if (r0) group.MapKeysOfR0();
+        else group.MapKeys();
+        group.MapToDevice();
     }
 }

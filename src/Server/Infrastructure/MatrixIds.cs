@@ -23,6 +23,10 @@ public static partial class MatrixIds
         return true;
     }
 
+    /// <summary>A room id (!opaque:server) or alias (#name:server) in shape; whether it exists is another question.</summary>
+    public static bool IsRoomIdOrAlias(string value) =>
+        value.Length >= 4 && value[0] is '!' or '#' && value.IndexOf(':') > 1 && value[^1] != ':';
+
     public static string NewRoomId(string serverName) => $"!{RandomToken(18)}:{serverName}";
 
     /// <summary>Room version 4+ event ids are `$` + url-safe base64 of a hash; ours are random of the same shape.</summary>

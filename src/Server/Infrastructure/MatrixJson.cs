@@ -1,41 +1,16 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace WalkieTalkie.Server.Infrastructure;
 
-/// <summary>Reading request bodies that must be JSON objects (event content, state), with Matrix errors.</summary>
+/// <summary>Reading members of request JSON objects; bodies themselves are read by <see cref="MatrixBody"/>.</summary>
 public static class MatrixJson
 {
     /// <summary>Largest event content accepted: a whole Matrix event may not exceed 65,536 bytes.</summary>
-    public const int MaxEventBytes = 65_536;
+    public const int MaxEventBytes = MatrixBody.DefaultMaxBytes;
 
-    public static async Task<JsonObject> ReadObjectAsync(HttpRequest request, int maxBytes = MaxEventBytes)
-    {
-        using var body = await ReadBodyAsync(request, maxBytes, request.HttpContext.RequestAborted);
-        if (body.Length == 0) return [];
-        JsonNode? node;
-        try { node = JsonNode.Parse(body.GetBuffer().AsSpan(0, (int)body.Length)); }
-        catch (JsonException) { throw new MatrixException(MatrixError.NotJson("Content not JSON.")); }
-        return node as JsonObject ?? throw new MatrixException(MatrixError.BadJson("Content must be a JSON object"));
-    }
-
-    /// <summary>The whole body, at most <paramref name="maxBytes"/> (413 M_TOO_LARGE), declared or streamed.</summary>
-    public static async Task<MemoryStream> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken ct)
-    {
-        if (request.ContentLength > maxBytes) throw TooLarge(maxBytes);
-        var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            // Chunked bodies carry no length: count while reading instead of trusting the header.
-            if (buffer.Length + read > maxBytes) throw TooLarge(maxBytes);
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer;
-    }
-
-    static MatrixException TooLarge(int maxBytes) => new(MatrixError.TooLarge($"Request body is larger than {maxBytes} bytes"));
+    /// <summary>Kept for callers outside Matrix/: the same as <see cref="MatrixBody.ReadObjectAsync"/> (empty body is {}).</summary>
+    public static Task<JsonObject> ReadObjectAsync(HttpRequest request, int maxBytes = MaxEventBytes) =>
+        MatrixBody.ReadObjectAsync(request, maxBytes);
 
     public static string? String(this JsonObject o, string key) =>
         o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;

@@ -73,7 +73,11 @@ public sealed class when_a_user_registers_and_logs_in(IntegrationFixture fixture
     {
         using var http = _host.CreateClient();
         await (await http.GetAsync("/_matrix/client/v3/account/whoami")).ShouldBeMatrixError(HttpStatusCode.Unauthorized, "M_MISSING_TOKEN");
-        await (await http.GetAsync("/_matrix/client/v3/account/whoami?access_token=syt_nope")).ShouldBeMatrixError(HttpStatusCode.Unauthorized, "M_UNKNOWN_TOKEN");
+        using var unknown = new HttpRequestMessage(HttpMethod.Get, "/_matrix/client/v3/account/whoami");
+        unknown.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "syt_nope");
+        await (await http.SendAsync(unknown)).ShouldBeMatrixError(HttpStatusCode.Unauthorized, "M_UNKNOWN_TOKEN");
+        // `?access_token=` counts only on the stream's WebSocket upgrade (issue 14).
+        await (await http.GetAsync("/_matrix/client/v3/account/whoami?access_token=syt_nope")).ShouldBeMatrixError(HttpStatusCode.Unauthorized, "M_MISSING_TOKEN");
     }
 
     [Fact]

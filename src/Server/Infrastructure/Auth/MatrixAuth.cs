@@ -4,24 +4,59 @@ using WalkieTalkie.Server.Walkie;
 
 namespace WalkieTalkie.Server.Infrastructure.Auth;
 
-/// <summary>Resolves the access token (header, or `access_token` query for browsers) to the caller's device.</summary>
+/// <summary>Marks an endpoint as needing an access token; <see cref="MatrixAuth.UseMatrixAuth"/> enforces it.</summary>
+public sealed class AccessTokenRequired
+{
+    public static readonly AccessTokenRequired Instance = new();
+}
+
+/// <summary>
+/// Resolves the access token to the caller's device before the endpoint binds or reads anything. The token comes in
+/// the Authorization header; `?access_token=` (deprecated in Matrix) only on a WebSocket upgrade, where browsers
+/// cannot set headers.
+/// </summary>
 public static class MatrixAuth
 {
     const string DeviceKey = "matrix.device";
 
     public static TBuilder RequireAccessToken<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (ctx, next) =>
+        builder.WithMetadata(AccessTokenRequired.Instance);
+
+    public static WebApplication UseMatrixAuth(this WebApplication app)
+    {
+        app.Use(async (http, next) =>
         {
-            var token = ReadToken(ctx.HttpContext.Request);
-            if (token is null) return MatrixError.MissingToken().ToResult();
-            var session = ctx.HttpContext.RequestServices.GetRequiredService<IQuerySession>();
-            var stored = await session.LoadAsync<AccessToken>(AccessTokens.Hash(token), ctx.HttpContext.RequestAborted);
-            if (stored is null) return MatrixError.UnknownToken().ToResult();
+            if (http.GetEndpoint()?.Metadata.GetMetadata<AccessTokenRequired>() is null)
+            {
+                await next(http);
+                return;
+            }
+            var token = ReadToken(http.Request);
+            if (token is null)
+            {
+                await WriteAsync(http, MatrixError.MissingToken());
+                return;
+            }
+            var session = http.RequestServices.GetRequiredService<IQuerySession>();
+            var stored = await session.LoadAsync<AccessToken>(AccessTokens.Hash(token), http.RequestAborted);
+            if (stored is null)
+            {
+                await WriteAsync(http, MatrixError.UnknownToken());
+                return;
+            }
             var device = new DeviceRef(stored.UserId, stored.DeviceId);
-            ctx.HttpContext.Items[DeviceKey] = device;
-            ctx.HttpContext.RequestServices.GetService<DeviceActivity>()?.Seen(device, ctx.HttpContext.Connection.RemoteIpAddress);
-            return await next(ctx);
+            http.Items[DeviceKey] = device;
+            http.RequestServices.GetService<DeviceActivity>()?.Seen(device, http.Connection.RemoteIpAddress);
+            await next(http);
         });
+        return app;
+    }
+
+    static async Task WriteAsync(HttpContext http, MatrixError error)
+    {
+        http.Response.StatusCode = error.Status;
+        await http.Response.WriteAsJsonAsync(error, http.RequestAborted);
+    }
 
     /// <summary>The authenticated device; only valid behind <see cref="RequireAccessToken{TBuilder}"/>.</summary>
     public static DeviceRef Device(this HttpContext http) =>
@@ -30,7 +65,8 @@ public static class MatrixAuth
     public static string? ReadToken(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return header["Bearer ".Length..].Trim();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return header["Bearer ".Length..].Trim() is { Length: > 0 } t ? t : null;
+        if (!request.HttpContext.WebSockets.IsWebSocketRequest) return null;
         return request.Query["access_token"].FirstOrDefault() is { Length: > 0 } query ? query : null;
     }
 }

@@ -10,7 +10,7 @@ namespace WalkieTalkie.Server.Matrix.Account;
 public static class Login
 {
     public sealed record Request(string? Type, JsonElement? Identifier, string? User, string? Password,
-        string? DeviceId, string? InitialDeviceDisplayName);
+        string? DeviceId, string? InitialDeviceDisplayName) : IMatrixRequest<Request>;
 
     public static void MapLogin(this RouteGroupBuilder v3)
     {
@@ -23,10 +23,9 @@ public static class Login
         }).RequireAccessToken();
     }
 
-    static async Task<IResult> Handle(Request? body, IDocumentSession session, IOptions<MatrixOptions> matrix,
+    static async Task<IResult> Handle(Request body, IDocumentSession session, IOptions<MatrixOptions> matrix,
         TimeProvider clock, CancellationToken ct)
     {
-        if (body is null) return MatrixError.NotJson("Request body must be a JSON object").ToResult();
         if (body.Type != "m.login.password")
             return new MatrixError("M_UNKNOWN", $"Unknown login type {body.Type}").ToResult();
         var user = UserInteractiveAuth.Read(body.Identifier is { } i

@@ -22,7 +22,7 @@ public static class Register
 {
     public sealed record Request(
         string? Username, string? Password, JsonElement? Auth, string? DeviceId,
-        string? InitialDeviceDisplayName, bool? InhibitLogin);
+        string? InitialDeviceDisplayName, bool? InhibitLogin) : IMatrixRequest<Request>;
 
     public static void MapRegister(this RouteGroupBuilder v3)
     {
@@ -30,11 +30,10 @@ public static class Register
         v3.MapGet("/register/available", Available).RequireRateLimiting(RateLimits.Auth);
     }
 
-    static async Task<IResult> Handle(Request? body, string? kind, IDocumentSession session, PasswordHasher hasher,
+    static async Task<IResult> Handle(Request body, string? kind, IDocumentSession session, PasswordHasher hasher,
         IOptions<RegistrationOptions> registration, IOptions<MatrixOptions> matrix, TimeProvider clock, CancellationToken ct)
     {
         if (kind is "guest") return new MatrixError("M_GUEST_ACCESS_FORBIDDEN", "Guest access is disabled") { Status = 403 }.ToResult();
-        if (body is null) return MatrixError.NotJson("Request body must be a JSON object").ToResult();
         var options = registration.Value;
         if (!options.Enabled && string.IsNullOrEmpty(options.SharedSecret))
             return MatrixError.Forbidden("Registration is disabled").ToResult();

@@ -13,7 +13,7 @@ public static class SetAccountData
             IDocumentSession session, TimeProvider clock, CancellationToken ct) =>
         {
             if (AccountDataModule.CheckWrite(http.Device().UserId, userId, type) is { } error) return error.ToResult();
-            var content = await MatrixJsonBody.ReadObjectAsync(http.Request, ct);
+            var content = await MatrixBody.ReadElementAsync(http.Request);
 
             await SyncLog.BeginAsync(session, ct);
             AccountDataStore.Set(session, userId, null, type, content.GetRawText(), clock.GetUtcNow());

@@ -17,7 +17,7 @@ public static class SetRoomAccountData
         {
             if ((AccountDataModule.CheckWrite(http.Device().UserId, userId, type) ?? AccountDataModule.CheckRoomId(roomId)) is { } error)
                 return error.ToResult();
-            var content = await MatrixJsonBody.ReadObjectAsync(http.Request, ct);
+            var content = await MatrixBody.ReadElementAsync(http.Request);
 
             await SyncLog.BeginAsync(session, ct);
             AccountDataStore.Set(session, userId, roomId, type, content.GetRawText(), clock.GetUtcNow());

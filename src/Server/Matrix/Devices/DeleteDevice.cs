@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Marten;
 using Wolverine;
 using WalkieTalkie.Server.Infrastructure;
@@ -12,15 +13,19 @@ namespace WalkieTalkie.Server.Matrix.Devices;
 /// </summary>
 public static class DeleteDevice
 {
+    public sealed record Request(JsonElement? Auth) : IMatrixRequest<Request>
+    {
+        // Clients send the first, unauthenticated attempt with an empty body or none at all.
+        public static bool EmptyIsObject => true;
+    }
+
     public static void MapDeleteDevice(this RouteGroupBuilder v3) =>
-        v3.MapDelete("/devices/{deviceId}", async (string deviceId, HttpContext http, IDocumentSession session,
+        v3.MapDelete("/devices/{deviceId}", async (string deviceId, Request body, HttpContext http, IDocumentSession session,
             IMessageBus bus, TimeProvider clock, CancellationToken ct) =>
         {
-            // Clients send the first, unauthenticated attempt with an empty body or none at all.
-            var body = await MatrixJsonBody.ReadObjectAsync(http.Request, ct, emptyIsObject: true);
             var userId = http.Device().UserId;
             var challenge = await UserInteractiveAuth.ConfirmPasswordAsync(session, userId,
-                body.TryGetProperty("auth", out var auth) ? auth : null, clock.GetUtcNow(), ct);
+                body.Auth, clock.GetUtcNow(), ct);
             if (challenge is not null) return challenge;
 
             await bus.InvokeAsync(new RemoveDevices(userId, [deviceId], DeviceRemovalReason.Deleted), ct);

@@ -10,13 +10,12 @@ namespace WalkieTalkie.Server.Matrix.Devices;
 /// <summary>POST /delete_devices: bulk deletion behind the same `m.login.password` stage as DELETE /devices/{deviceId}.</summary>
 public static class DeleteDevices
 {
-    public sealed record Request(List<string>? Devices, JsonElement? Auth);
+    public sealed record Request(List<string>? Devices, JsonElement? Auth) : IMatrixRequest<Request>;
 
     public static void MapDeleteDevices(this RouteGroupBuilder v3) =>
-        v3.MapPost("/delete_devices", async (Request? body, HttpContext http, IDocumentSession session,
+        v3.MapPost("/delete_devices", async (Request body, HttpContext http, IDocumentSession session,
             IMessageBus bus, TimeProvider clock, CancellationToken ct) =>
         {
-            if (body is null) return MatrixError.NotJson("Request body must be a JSON object").ToResult();
             if (body.Devices is null) return MatrixError.MissingParam("devices is required").ToResult();
             if (body.Devices.Any(string.IsNullOrEmpty)) return MatrixError.InvalidParam("devices holds an empty device id").ToResult();
 

@@ -16,15 +16,14 @@ public sealed record DeviceRenamed(DeviceRef Device, string DisplayName);
 /// <summary>PUT /devices/{deviceId}: rename one of the caller's devices; an absent display_name changes nothing.</summary>
 public static class UpdateDevice
 {
-    public sealed record Request(string? DisplayName);
+    public sealed record Request(string? DisplayName) : IMatrixRequest<Request>;
 
     const int MaxDisplayNameLength = 100;
 
     public static void MapUpdateDevice(this RouteGroupBuilder v3) =>
-        v3.MapPut("/devices/{deviceId}", async (string deviceId, Request? body, HttpContext http, IQuerySession session,
+        v3.MapPut("/devices/{deviceId}", async (string deviceId, Request body, HttpContext http, IQuerySession session,
             IMessageBus bus, CancellationToken ct) =>
         {
-            if (body is null) return MatrixError.NotJson("Request body must be a JSON object").ToResult();
             if (body.DisplayName is { Length: > MaxDisplayNameLength })
                 return MatrixError.InvalidParam($"display_name is longer than {MaxDisplayNameLength} characters").ToResult();
 

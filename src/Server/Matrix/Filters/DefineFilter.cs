@@ -12,7 +12,7 @@ public static class DefineFilter
             TimeProvider clock, CancellationToken ct) =>
         {
             if (http.Device().UserId != userId) return MatrixError.Forbidden("Cannot create filters for other users").ToResult();
-            var filter = await MatrixJsonBody.ReadObjectAsync(http.Request, ct);
+            var filter = await MatrixBody.ReadElementAsync(http.Request);
             SyncFilter.Parse(filter);
 
             // Random, so never starting with `{` (which /sync reads as inline JSON).

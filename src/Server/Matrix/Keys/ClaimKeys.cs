@@ -13,9 +13,10 @@ public static class ClaimKeys
     public static void MapClaimKeys(this RouteGroupBuilder v3) =>
         v3.MapPost("/keys/claim", Handle).RequireAccessToken();
 
-    static async Task<IResult> Handle(HttpContext http, JsonElement body, IDocumentSession session, NpgsqlDataSource database,
+    static async Task<IResult> Handle(HttpContext http, IDocumentSession session, NpgsqlDataSource database,
         IOptions<MatrixOptions> matrix, CancellationToken ct)
     {
+        var body = await MatrixBody.ReadElementAsync(http.Request, KeysModule.MaxBodyBytes);
         if (!body.IsObject() || !body.TryGetProperty("one_time_keys", out var query) || !query.IsObject())
             return MatrixError.BadJson("'one_time_keys' must be a JSON object").ToResult();
         var wanted = new List<(string UserId, string DeviceId, string Algorithm)>();

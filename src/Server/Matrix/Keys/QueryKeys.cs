@@ -14,8 +14,9 @@ public static class QueryKeys
     public static void MapQueryKeys(this RouteGroupBuilder v3) =>
         v3.MapPost("/keys/query", Handle).RequireAccessToken();
 
-    static async Task<IResult> Handle(HttpContext http, JsonElement body, IQuerySession session, IOptions<MatrixOptions> matrix, CancellationToken ct)
+    static async Task<IResult> Handle(HttpContext http, IQuerySession session, IOptions<MatrixOptions> matrix, CancellationToken ct)
     {
+        var body = await MatrixBody.ReadElementAsync(http.Request, KeysModule.MaxBodyBytes);
         var requester = http.Device().UserId;
         if (!body.IsObject() || !body.TryGetProperty("device_keys", out var query) || !query.IsObject())
             return MatrixError.BadJson("'device_keys' must be a JSON object").ToResult();

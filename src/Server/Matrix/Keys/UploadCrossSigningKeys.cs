@@ -24,9 +24,10 @@ public static class UploadCrossSigningKeys
         ("master_key", CrossSigningKey.Master), ("self_signing_key", CrossSigningKey.SelfSigning), ("user_signing_key", CrossSigningKey.UserSigning),
     ];
 
-    static async Task<IResult> Handle(HttpContext http, JsonElement body, IDocumentSession session, IOptions<MatrixOptions> matrix,
+    static async Task<IResult> Handle(HttpContext http, IDocumentSession session, IOptions<MatrixOptions> matrix,
         TimeProvider clock, CancellationToken ct)
     {
+        var body = await MatrixBody.ReadElementAsync(http.Request, KeysModule.MaxBodyBytes);
         var userId = http.Device().UserId;
         if (!body.IsObject()) return MatrixError.BadJson("Request body must be a JSON object").ToResult();
         var uploaded = new List<ParsedKey>();

@@ -14,8 +14,9 @@ public static class UploadKeys
 
     sealed record UploadedKey(string Algorithm, string KeyId, string Json);
 
-    static async Task<IResult> Handle(HttpContext http, JsonElement body, IDocumentSession session, TimeProvider clock, CancellationToken ct)
+    static async Task<IResult> Handle(HttpContext http, IDocumentSession session, TimeProvider clock, CancellationToken ct)
     {
+        var body = await MatrixBody.ReadElementAsync(http.Request, KeysModule.MaxBodyBytes);
         var device = http.Device();
         if (!body.IsObject()) return MatrixError.BadJson("Request body must be a JSON object").ToResult();
 

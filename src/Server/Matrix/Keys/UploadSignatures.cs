@@ -16,8 +16,9 @@ public static class UploadSignatures
     public static void MapUploadSignatures(this RouteGroupBuilder v3) =>
         v3.MapPost("/keys/signatures/upload", Handle).RequireAccessToken();
 
-    static async Task<IResult> Handle(HttpContext http, JsonElement body, IDocumentSession session, TimeProvider clock, CancellationToken ct)
+    static async Task<IResult> Handle(HttpContext http, IDocumentSession session, TimeProvider clock, CancellationToken ct)
     {
+        var body = await MatrixBody.ReadElementAsync(http.Request, KeysModule.MaxBodyBytes);
         var signer = http.Device().UserId;
         if (!body.IsObject()) return MatrixError.BadJson("Request body must be a JSON object").ToResult();
         var failures = new Dictionary<string, Dictionary<string, MatrixError>>();

@@ -29,12 +29,16 @@ public static class DownloadMedia
     const string ContentSecurityPolicy =
         "sandbox; default-src 'none'; script-src 'none'; plugin-types application/pdf; style-src 'unsafe-inline'; media-src 'self'; object-src 'self';";
 
-    public static void MapDownloadMedia(this RouteGroupBuilder clientV1Media, RouteGroupBuilder mediaV3)
+    public static void MapAuthenticatedDownload(this RouteGroupBuilder clientV1Media)
     {
         clientV1Media.MapGet("/download/{serverName}/{mediaId}", Handle).RequireAccessToken();
         clientV1Media.MapGet("/download/{serverName}/{mediaId}/{fileName}", Handle).RequireAccessToken();
-        mediaV3.MapGet("/download/{serverName}/{mediaId}", Handle);
-        mediaV3.MapGet("/download/{serverName}/{mediaId}/{fileName}", Handle);
+    }
+
+    public static void MapUnauthenticatedDownload(this RouteGroupBuilder legacyMedia)
+    {
+        legacyMedia.MapGet("/download/{serverName}/{mediaId}", Handle);
+        legacyMedia.MapGet("/download/{serverName}/{mediaId}/{fileName}", Handle);
     }
 
     static async Task<IResult> Handle(HttpContext http, string serverName, string mediaId, string? fileName, MediaStore media, CancellationToken ct)

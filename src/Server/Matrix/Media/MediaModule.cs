@@ -13,10 +13,14 @@ public static class MediaModule
     public static void MapMedia(this IEndpointRouteBuilder app)
     {
         var clientV1Media = app.MapGroup("/_matrix/client/v1/media");
-        var mediaV3 = app.MapGroup("/_matrix/media/v3");
-        mediaV3.MapUploadMedia();
-        clientV1Media.MapDownloadMedia(mediaV3);
+        clientV1Media.MapAuthenticatedDownload();
         clientV1Media.MapMediaConfig();
-        mediaV3.MapMediaConfig();
+        // r0 is what older clients call; v3 is its successor (both deprecated for download by the v1 routes above).
+        foreach (var legacy in new[] { "/_matrix/media/v3", "/_matrix/media/r0" }.Select(p => app.MapGroup(p)))
+        {
+            legacy.MapUploadMedia();
+            legacy.MapUnauthenticatedDownload();
+            legacy.MapMediaConfig();
+        }
     }
 }

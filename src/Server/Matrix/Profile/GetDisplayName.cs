@@ -1,4 +1,5 @@
 using Marten;
+using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Profile;
@@ -8,7 +9,8 @@ public static class GetDisplayName
 {
     public static void MapGetDisplayName(this RouteGroupBuilder v3) =>
         v3.MapGet("/profile/{userId}/displayname", async (string userId, IQuerySession session, CancellationToken ct) =>
-            await session.LoadAsync<UserAccount>(userId, ct) is { } account
+            !MatrixIds.TryParseUserId(userId, out _, out _) ? ProfileModule.InvalidUserId(userId)
+            : await session.LoadAsync<UserAccount>(userId, ct) is { } account
                 ? TypedResults.Ok(new ProfileModule.ProfileBody(account.DisplayName, null))
                 : ProfileModule.ProfileNotFound());
 }

@@ -23,6 +23,8 @@ public static class ProfileModule
         [property: JsonPropertyName("displayname")] string? DisplayName,
         [property: JsonPropertyName("avatar_url")] string? AvatarUrl);
 
+    internal static IResult InvalidUserId(string userId) => MatrixError.InvalidParam($"{userId} is not a user id").ToResult();
+
     internal static IResult ProfileNotFound() => MatrixError.NotFound("Profile not found").ToResult();
 
     internal static IResult CannotChangeOthers() => MatrixError.Forbidden("You may only change your own profile").ToResult();

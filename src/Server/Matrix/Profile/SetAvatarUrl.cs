@@ -13,16 +13,15 @@ public sealed record ChangeAvatarUrl(string UserId, string? AvatarUrl);
 /// <summary>PUT /profile/{userId}/avatar_url: only for yourself (403 M_FORBIDDEN); the URL must be absolute (mxc://…).</summary>
 public static class SetAvatarUrl
 {
-    public sealed record Request(string? AvatarUrl);
+    public sealed record Request(string? AvatarUrl) : IMatrixRequest<Request>;
 
     public const int MaxLength = 1000;
 
     public static void MapSetAvatarUrl(this RouteGroupBuilder v3) =>
-        v3.MapPut("/profile/{userId}/avatar_url", async (string userId, Request? body, HttpContext http, IMessageBus bus,
+        v3.MapPut("/profile/{userId}/avatar_url", async (string userId, Request body, HttpContext http, IMessageBus bus,
             CancellationToken ct) =>
         {
             if (http.Device().UserId != userId) return ProfileModule.CannotChangeOthers();
-            if (body is null) return MatrixError.NotJson("Request body must be a JSON object").ToResult();
             if (body.AvatarUrl is null) return MatrixError.MissingParam("avatar_url is required (\"\" removes the avatar)").ToResult();
             if (body.AvatarUrl is { Length: > 0 } url && (url.Length > MaxLength || !Uri.IsWellFormedUriString(url, UriKind.Absolute)))
                 return MatrixError.InvalidParam("avatar_url must be an absolute URI such as mxc://server/media").ToResult();

@@ -14,17 +14,16 @@ public sealed record ChangeDisplayName(string UserId, string? DisplayName);
 /// <summary>PUT /profile/{userId}/displayname: only for yourself (403 M_FORBIDDEN); cascades ProfileChanged.</summary>
 public static class SetDisplayName
 {
-    public sealed record Request([property: JsonPropertyName("displayname")] string? DisplayName);
+    public sealed record Request([property: JsonPropertyName("displayname")] string? DisplayName) : IMatrixRequest<Request>;
 
     /// <summary>Synapse's limit; longer names only break other clients' layouts.</summary>
     public const int MaxLength = 256;
 
     public static void MapSetDisplayName(this RouteGroupBuilder v3) =>
-        v3.MapPut("/profile/{userId}/displayname", async (string userId, Request? body, HttpContext http, IMessageBus bus,
+        v3.MapPut("/profile/{userId}/displayname", async (string userId, Request body, HttpContext http, IMessageBus bus,
             CancellationToken ct) =>
         {
             if (http.Device().UserId != userId) return ProfileModule.CannotChangeOthers();
-            if (body is null) return MatrixError.NotJson("Request body must be a JSON object").ToResult();
             if (body.DisplayName is null) return MatrixError.MissingParam("displayname is required (\"\" clears it)").ToResult();
             if (body.DisplayName is { Length: > MaxLength })
                 return MatrixError.InvalidParam($"displayname is longer than {MaxLength} characters").ToResult();

@@ -11,15 +11,14 @@ namespace WalkieTalkie.Server.Matrix.Push;
 /// </summary>
 public static class SetPushRuleActions
 {
-    public sealed record Request(JsonElement? Actions);
+    public sealed record Request(JsonElement? Actions) : IMatrixRequest<Request>;
 
     static readonly string[] KnownActions = ["notify", "dont_notify", "coalesce"];
 
     public static void MapSetPushRuleActions(this RouteGroupBuilder v3) =>
         v3.MapPut("/pushrules/{scope}/{kind}/{ruleId}/actions", async (string scope, string kind, string ruleId,
-            Request? body, HttpContext http, IDocumentSession session, TimeProvider clock, CancellationToken ct) =>
+            Request body, HttpContext http, IDocumentSession session, TimeProvider clock, CancellationToken ct) =>
         {
-            if (body is null) return MatrixError.NotJson("Request body must be a JSON object").ToResult();
             if (body.Actions is not { } actions || actions.ValueKind == JsonValueKind.Null)
                 return MatrixError.MissingParam("actions is required").ToResult();
             if (Invalid(actions) is { } problem) return MatrixError.BadJson(problem).ToResult();

@@ -7,13 +7,12 @@ namespace WalkieTalkie.Server.Matrix.Push;
 /// <summary>PUT /pushrules/global/{kind}/{ruleId}/enabled with {"enabled": bool}.</summary>
 public static class SetPushRuleEnabled
 {
-    public sealed record Request(bool? Enabled);
+    public sealed record Request(bool? Enabled) : IMatrixRequest<Request>;
 
     public static void MapSetPushRuleEnabled(this RouteGroupBuilder v3) =>
         v3.MapPut("/pushrules/{scope}/{kind}/{ruleId}/enabled", async (string scope, string kind, string ruleId,
-            Request? body, HttpContext http, IDocumentSession session, TimeProvider clock, CancellationToken ct) =>
+            Request body, HttpContext http, IDocumentSession session, TimeProvider clock, CancellationToken ct) =>
         {
-            if (body is null) return MatrixError.NotJson("Request body must be a JSON object").ToResult();
             if (body.Enabled is not { } enabled) return MatrixError.MissingParam("enabled is required").ToResult();
             var userId = http.Device().UserId;
             var (_, error) = await PushRulesModule.FindAsync(session, userId, scope, kind, ruleId, ct);

@@ -11,6 +11,8 @@ public sealed record RoomAlias(string Id, string RoomId, string CreatedBy);
 /// <summary>GET/PUT/DELETE /directory/room/{roomAlias}.</summary>
 public static class Aliases
 {
+    public sealed record SetAliasRequest(string? RoomId) : IMatrixRequest<SetAliasRequest>;
+
     public static void MapAliases(this RouteGroupBuilder v3)
     {
         v3.MapGet("/directory/room/{roomAlias}", async (string roomAlias, IQuerySession query, IOptions<MatrixOptions> matrix, CancellationToken ct) =>
@@ -18,11 +20,10 @@ public static class Aliases
                 ? TypedResults.Ok(new { room_id = alias.RoomId, servers = new[] { matrix.Value.ServerName } })
                 : MatrixError.NotFound($"Room alias {roomAlias} not found").ToResult());
 
-        v3.MapPut("/directory/room/{roomAlias}", async (string roomAlias, HttpContext http, RoomWriter writer, IQuerySession query,
+        v3.MapPut("/directory/room/{roomAlias}", async (string roomAlias, SetAliasRequest body, HttpContext http, RoomWriter writer, IQuerySession query,
             IOptions<MatrixOptions> matrix, CancellationToken ct) =>
         {
-            var body = await MatrixJson.ReadObjectAsync(http.Request);
-            var roomId = body.RequireString("room_id");
+            if (body.RoomId is not { } roomId) return MatrixError.BadJson("`room_id` must be a string").ToResult();
             if (!roomAlias.StartsWith('#') || !roomAlias.EndsWith(":" + matrix.Value.ServerName))
                 return MatrixError.InvalidParam("Alias must be #name:" + matrix.Value.ServerName).ToResult();
             var room = await query.LoadAsync<RoomState>(roomId, ct);

@@ -16,7 +16,7 @@ public static class CreateRoom
     static async Task<IResult> Handle(HttpContext http, RoomWriter writer, IQuerySession query, IOptions<MatrixOptions> matrix, CancellationToken ct)
     {
         var creator = http.Device().UserId;
-        var body = await MatrixJson.ReadObjectAsync(http.Request);
+        var body = await MatrixBody.ReadObjectAsync(http.Request);
         var server = matrix.Value.ServerName;
         var preset = body.String("preset") ?? (body.String("visibility") == "public" ? "public_chat" : "private_chat");
         if (preset is not ("public_chat" or "private_chat" or "trusted_private_chat"))

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Marten;
 using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Infrastructure.Auth;
@@ -13,38 +14,50 @@ public sealed record ReceiptSent(string RoomId, string UserId, string ReceiptTyp
 /// <summary>PUT /rooms/{roomId}/typing/{userId}, POST /rooms/{roomId}/receipt/{type}/{eventId}, POST /rooms/{roomId}/read_markers.</summary>
 public static class Ephemeral
 {
+    public sealed record TypingRequest(bool? Typing, long? Timeout) : IMatrixRequest<TypingRequest>;
+
+    public sealed record ReceiptRequest(string? ThreadId) : IMatrixRequest<ReceiptRequest>
+    {
+        public static bool EmptyIsObject => true;
+    }
+
+    public sealed record ReadMarkersRequest(
+        [property: JsonPropertyName("m.fully_read")] string? FullyRead,
+        [property: JsonPropertyName("m.read")] string? Read,
+        [property: JsonPropertyName("m.read.private")] string? ReadPrivate) : IMatrixRequest<ReadMarkersRequest>
+    {
+        public static bool EmptyIsObject => true;
+    }
+
     static readonly string[] ReceiptTypes = ["m.read", "m.read.private"];
 
     public static void MapEphemeral(this RouteGroupBuilder v3)
     {
-        v3.MapPut("/rooms/{roomId}/typing/{userId}", async (string roomId, string userId, HttpContext http, IQuerySession q,
+        v3.MapPut("/rooms/{roomId}/typing/{userId}", async (string roomId, string userId, TypingRequest body, HttpContext http, IQuerySession q,
             EphemeralBoard board, CancellationToken ct) =>
         {
             if (userId != http.Device().UserId) return MatrixError.Forbidden("You can only set your own typing state").ToResult();
             var (_, error) = await ReadRoom.ReadableAsync(q, roomId, userId, ct);
             if (error is not null) return error;
-            var body = await MatrixJson.ReadObjectAsync(http.Request);
-            if (body["typing"] is not JsonValue t || !t.TryGetValue<bool>(out var typing)) return MatrixError.BadJson("`typing` must be a boolean").ToResult();
-            var timeout = body["timeout"] is JsonValue v && v.TryGetValue<long>(out var ms) ? Math.Clamp(ms, 0, 120_000) : 30_000;
+            if (body.Typing is not { } typing) return MatrixError.BadJson("`typing` must be a boolean").ToResult();
+            var timeout = body.Timeout is { } ms ? Math.Clamp(ms, 0, 120_000) : 30_000;
             await board.SetTypingAsync(roomId, userId, typing, TimeSpan.FromMilliseconds(timeout));
             return TypedResults.Ok(new { });
         }).RequireAccessToken();
 
         v3.MapPost("/rooms/{roomId}/receipt/{receiptType}/{eventId}", async (string roomId, string receiptType, string eventId,
-            HttpContext http, IDocumentStore store, TimeProvider clock, CancellationToken ct) =>
+            ReceiptRequest body, HttpContext http, IDocumentStore store, TimeProvider clock, CancellationToken ct) =>
         {
             if (receiptType is not ("m.read" or "m.read.private" or "m.fully_read"))
                 return MatrixError.InvalidParam($"Unknown receipt type {receiptType}").ToResult();
-            var body = await MatrixJson.ReadObjectAsync(http.Request);
-            return await ReceiptAsync(store, http.Device().UserId, roomId, [(receiptType, eventId)], body.String("thread_id"), clock, ct);
+            return await ReceiptAsync(store, http.Device().UserId, roomId, [(receiptType, eventId)], body.ThreadId, clock, ct);
         }).RequireAccessToken();
 
-        v3.MapPost("/rooms/{roomId}/read_markers", async (string roomId, HttpContext http, IDocumentStore store, TimeProvider clock,
+        v3.MapPost("/rooms/{roomId}/read_markers", async (string roomId, ReadMarkersRequest body, HttpContext http, IDocumentStore store, TimeProvider clock,
             CancellationToken ct) =>
         {
-            var body = await MatrixJson.ReadObjectAsync(http.Request);
-            var markers = new[] { "m.fully_read", "m.read", "m.read.private" }
-                .Select(k => (Type: k, EventId: body.String(k))).Where(m => m.EventId is not null).Select(m => (m.Type, m.EventId!)).ToList();
+            var markers = new[] { ("m.fully_read", body.FullyRead), ("m.read", body.Read), ("m.read.private", body.ReadPrivate) }
+                .Where(m => m.Item2 is not null).Select(m => (m.Item1, m.Item2!)).ToList();
             return await ReceiptAsync(store, http.Device().UserId, roomId, markers, null, clock, ct);
         }).RequireAccessToken();
     }

@@ -9,60 +9,70 @@ namespace WalkieTalkie.Server.Matrix.Rooms;
 /// <summary>Room membership: join (by id or alias), invite, leave, kick, ban, unban, forget.</summary>
 public static class Membership
 {
+    /// <summary>join and leave: an optional reason; the body may be empty.</summary>
+    public sealed record ReasonRequest(string? Reason) : IMatrixRequest<ReasonRequest>
+    {
+        public static bool EmptyIsObject => true;
+    }
+
+    /// <summary>invite, kick, ban, unban: whose membership changes, and why.</summary>
+    public sealed record TargetRequest(string? UserId, string? Reason) : IMatrixRequest<TargetRequest>
+    {
+        public static bool EmptyIsObject => true;
+    }
+
     public static void MapMembership(this RouteGroupBuilder v3)
     {
         v3.MapPost("/join/{roomIdOrAlias}", Join).RequireAccessToken();
         v3.MapPost("/rooms/{roomId}/join", Join).RequireAccessToken();
-        v3.MapPost("/rooms/{roomId}/invite", (string roomId, HttpContext http, RoomWriter w, IQuerySession q, CancellationToken ct) =>
-            ChangeOther(roomId, http, w, q, Memberships.Invite, ct)).RequireAccessToken();
-        v3.MapPost("/rooms/{roomId}/kick", (string roomId, HttpContext http, RoomWriter w, IQuerySession q, CancellationToken ct) =>
-            ChangeOther(roomId, http, w, q, Memberships.Leave, ct)).RequireAccessToken();
-        v3.MapPost("/rooms/{roomId}/ban", (string roomId, HttpContext http, RoomWriter w, IQuerySession q, CancellationToken ct) =>
-            ChangeOther(roomId, http, w, q, Memberships.Ban, ct)).RequireAccessToken();
-        v3.MapPost("/rooms/{roomId}/unban", (string roomId, HttpContext http, RoomWriter w, IQuerySession q, CancellationToken ct) =>
-            ChangeOther(roomId, http, w, q, "unban", ct)).RequireAccessToken();
+        v3.MapPost("/rooms/{roomId}/invite", (string roomId, TargetRequest body, HttpContext http, RoomWriter w, IQuerySession q, CancellationToken ct) =>
+            ChangeOther(roomId, body, http, w, q, Memberships.Invite, ct)).RequireAccessToken();
+        v3.MapPost("/rooms/{roomId}/kick", (string roomId, TargetRequest body, HttpContext http, RoomWriter w, IQuerySession q, CancellationToken ct) =>
+            ChangeOther(roomId, body, http, w, q, Memberships.Leave, ct)).RequireAccessToken();
+        v3.MapPost("/rooms/{roomId}/ban", (string roomId, TargetRequest body, HttpContext http, RoomWriter w, IQuerySession q, CancellationToken ct) =>
+            ChangeOther(roomId, body, http, w, q, Memberships.Ban, ct)).RequireAccessToken();
+        v3.MapPost("/rooms/{roomId}/unban", (string roomId, TargetRequest body, HttpContext http, RoomWriter w, IQuerySession q, CancellationToken ct) =>
+            ChangeOther(roomId, body, http, w, q, "unban", ct)).RequireAccessToken();
         v3.MapPost("/rooms/{roomId}/leave", Leave).RequireAccessToken();
         // Nothing is kept per user once they left, so forgetting is a no-op that always succeeds.
         v3.MapPost("/rooms/{roomId}/forget", () => TypedResults.Ok(new { })).RequireAccessToken();
     }
 
-    static async Task<IResult> Join(HttpContext http, RoomWriter writer, IQuerySession query, CancellationToken ct)
+    static async Task<IResult> Join(ReasonRequest body, HttpContext http, RoomWriter writer, IQuerySession query, CancellationToken ct)
     {
         var target = (string)(http.Request.RouteValues["roomIdOrAlias"] ?? http.Request.RouteValues["roomId"])!;
         var user = http.Device().UserId;
+        if (!MatrixIds.IsRoomIdOrAlias(target)) return MatrixError.InvalidParam($"{target} is not a room id or alias").ToResult();
         var roomId = await Aliases.ResolveAsync(query, target, ct);
         var room = roomId is null ? null : await query.LoadAsync<RoomState>(roomId, ct);
         if (room is null || !room.Exists) return MatrixError.NotFound($"Room {target} not found").ToResult();
         if (room.IsJoined(user)) return TypedResults.Ok(new { room_id = roomId });
 
         var account = await query.LoadAsync<UserAccount>(user, ct);
-        var body = await MatrixJson.ReadObjectAsync(http.Request);
         var content = CreateRoom.MemberContent(Memberships.Join, account);
-        if (body.String("reason") is { } reason) content["reason"] = reason;
+        if (body.Reason is { } reason) content["reason"] = reason;
         // An invite flagged is_direct keeps the flag on the join.
         await writer.AppendAsync(roomId!, state => [new RoomEventDraft(user, EventTypes.Member, user, content)], ct);
         return TypedResults.Ok(new { room_id = roomId });
     }
 
-    static async Task<IResult> Leave(string roomId, HttpContext http, RoomWriter writer, IQuerySession query, CancellationToken ct)
+    static async Task<IResult> Leave(string roomId, ReasonRequest body, HttpContext http, RoomWriter writer, IQuerySession query, CancellationToken ct)
     {
         var user = http.Device().UserId;
         var room = await query.LoadAsync<RoomState>(roomId, ct);
         if (room is null || !room.Exists) return MatrixError.NotFound("Unknown room").ToResult();
-        var body = await MatrixJson.ReadObjectAsync(http.Request);
         var content = new JsonObject { ["membership"] = Memberships.Leave };
-        if (body.String("reason") is { } reason) content["reason"] = reason;
+        if (body.Reason is { } reason) content["reason"] = reason;
         await writer.AppendAsync(roomId, _ => [new RoomEventDraft(user, EventTypes.Member, user, content)], ct);
         return TypedResults.Ok(new { });
     }
 
     /// <summary>invite/kick/ban/unban: the sender changes someone else's membership.</summary>
-    static async Task<IResult> ChangeOther(string roomId, HttpContext http, RoomWriter writer, IQuerySession query,
+    static async Task<IResult> ChangeOther(string roomId, TargetRequest body, HttpContext http, RoomWriter writer, IQuerySession query,
         string change, CancellationToken ct)
     {
         var sender = http.Device().UserId;
-        var body = await MatrixJson.ReadObjectAsync(http.Request);
-        var target = body.String("user_id");
+        var target = body.UserId;
         if (target is null || !MatrixIds.TryParseUserId(target, out _, out _))
             return MatrixError.BadJson("`user_id` must be a user id").ToResult();
         var room = await query.LoadAsync<RoomState>(roomId, ct);
@@ -79,7 +89,7 @@ public static class Membership
             return MatrixError.Forbidden("The user is not in the room").ToResult();
 
         var content = new JsonObject { ["membership"] = change == "unban" ? Memberships.Leave : change };
-        if (body.String("reason") is { } reason) content["reason"] = reason;
+        if (body.Reason is { } reason) content["reason"] = reason;
         await writer.AppendAsync(roomId, _ => [new RoomEventDraft(sender, EventTypes.Member, target, content)], ct);
         return TypedResults.Ok(new { });
     }

@@ -8,19 +8,23 @@ namespace WalkieTalkie.Server.Matrix.Rooms;
 /// <summary>PUT /rooms/{roomId}/redact/{eventId}/{txnId}, and serving redacted events stripped.</summary>
 public static class Redactions
 {
+    public sealed record RedactRequest(string? Reason) : IMatrixRequest<RedactRequest>
+    {
+        public static bool EmptyIsObject => true;
+    }
+
     public static void MapRedact(this RouteGroupBuilder v3) =>
         v3.MapPut("/rooms/{roomId}/redact/{eventId}/{txnId}", Redact).RequireAccessToken().RequireRateLimiting(RateLimits.Send);
 
-    static async Task<IResult> Redact(string roomId, string eventId, string txnId, HttpContext http, RoomWriter writer, IQuerySession q,
+    static async Task<IResult> Redact(string roomId, string eventId, string txnId, RedactRequest body, HttpContext http, RoomWriter writer, IQuerySession q,
         CancellationToken ct)
     {
         var device = http.Device();
-        var body = await MatrixJson.ReadObjectAsync(http.Request);
         var target = await RoomWriter.LoadEventAsync(q, eventId, ct);
         if (target is null || target.RoomId != roomId) return MatrixError.NotFound("Event not found").ToResult();
 
         var content = new JsonObject();
-        if (body.String("reason") is { } reason) content["reason"] = reason;
+        if (body.Reason is { } reason) content["reason"] = reason;
         var events = await writer.AppendAsync(roomId, room =>
         {
             // Your own events are always yours to redact; others' need the redact power level.

@@ -26,7 +26,7 @@ public static class SendEvent
     static async Task<IResult> Send(string roomId, string eventType, string txnId, HttpContext http, RoomWriter writer, CancellationToken ct)
     {
         var device = http.Device();
-        var content = await MatrixJson.ReadObjectAsync(http.Request);
+        var content = await MatrixBody.ReadObjectAsync(http.Request);
         if (eventType is EventTypes.Redaction) return MatrixError.BadJson("Use the redact endpoint").ToResult();
         var events = await writer.AppendAsync(roomId, _ =>
             [new RoomEventDraft(device.UserId, eventType, null, content) { SenderDevice = device.DeviceId, TxnId = txnId }], ct);
@@ -37,7 +37,7 @@ public static class SendEvent
         IEnumerable<IStateEventValidator> validators, CancellationToken ct)
     {
         var user = http.Device().UserId;
-        var content = await MatrixJson.ReadObjectAsync(http.Request);
+        var content = await MatrixBody.ReadObjectAsync(http.Request);
         var events = await writer.AppendAsync(roomId, room =>
         {
             foreach (var validator in validators)

@@ -12,7 +12,7 @@ namespace WalkieTalkie.Server.Matrix.ToDevice;
 public static class SendToDevice
 {
     /// <summary>Room-key shares to many devices are the big ones; Synapse's overall request limit is of this order too.</summary>
-    public const long MaxBodyBytes = 1024 * 1024;
+    public const int MaxBodyBytes = 1024 * 1024;
 
     public static void MapSendToDevice(this RouteGroupBuilder v3) =>
         v3.MapPut("/sendToDevice/{eventType}/{txnId}", Handle).RequireAccessToken();
@@ -21,8 +21,8 @@ public static class SendToDevice
         IOptions<MatrixOptions> matrix, TimeProvider clock, CancellationToken ct)
     {
         var sender = http.Device();
-        using var body = await JsonBody.ReadAsync(http.Request, MaxBodyBytes, ct);
-        if (!body.RootElement.IsObject() || !body.RootElement.TryGetProperty("messages", out var messages))
+        var body = await MatrixBody.ReadElementAsync(http.Request, MaxBodyBytes);
+        if (!body.TryGetProperty("messages", out var messages))
             return MatrixError.MissingParam("Missing params: ['messages']").ToResult();
         if (!messages.IsObject() || messages.EnumerateObject().Any(u => !u.Value.IsObject()))
             return MatrixError.BadJson("'messages' maps user ids to {device id: content}").ToResult();

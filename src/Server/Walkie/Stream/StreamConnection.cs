@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using WalkieTalkie.Server.Infrastructure;
 
 namespace WalkieTalkie.Server.Walkie.Stream;
 
@@ -167,11 +168,9 @@ public sealed class StreamConnection
                     await CloseAsync(WebSocketCloseStatus.MessageTooBig, "message too big");
                     return;
                 }
-                JsonObject? message = null;
-                try { message = JsonNode.Parse(buffer.AsSpan(0, length)) as JsonObject; }
-                catch (JsonException) { }
-                if (message is null) Send(StreamMessages.Error("M_NOT_JSON", "Control messages are JSON objects"));
-                else await onControl(this, message);
+                // The one JSON reader: also refuses repeated keys and strings PostgreSQL cannot store (U+0000).
+                if (MatrixBody.TryParseObject(buffer.AsSpan(0, length), out var message, out var refused)) await onControl(this, message);
+                else Send(StreamMessages.Error(refused.ErrCode, refused.Error));
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException) { }
