@@ -2,7 +2,6 @@ using Marten;
 using WalkieTalkie.Server.Matrix.Account;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Floor;
-using TakenFloor = WalkieTalkie.Server.Walkie.Floor.Floor.Taken;
 
 namespace WalkieTalkie.Server.Walkie.Consent;
 
@@ -30,12 +29,7 @@ public static class MembershipChangedHandler
             await consent.WithdrawAllAsync(changed.RoomId, consenting.Select(c => c.Device).ToList(), WithdrawReason.LeftRoom, ct);
         }
 
-        await floor.DecideAsync(changed.RoomId, [], handsOver: true, scene =>
-        {
-            if (scene.Room.IsJoined(changed.UserId) || scene.Floor is not TakenFloor t) return [];
-            return t.Queue.Prepend(t.Holder).Where(d => d.UserId == changed.UserId)
-                .Select(d => new RevokeFloor(changed.RoomId, d, RevokeReason.LeftRoom, scene.Settings, scene.Eligible));
-        }, ct);
+        await floor.HandleAsync(new FloorCommand.Leave(changed.RoomId, changed.UserId), ct);
     }
 }
 
