@@ -31,6 +31,14 @@ static class FloorSpec
         int? holderPowerLevel = 0, FloorSettings? settings = null) =>
         new(Room, device, priority, powerLevel, holderPowerLevel, settings ?? Settings);
 
+    public static RequestFloor Emergency(DeviceRef device, int powerLevel = 100, int? holderPowerLevel = 0, FloorSettings? settings = null) =>
+        Request(device, FloorPriority.Emergency, powerLevel, holderPowerLevel, settings);
+
+    /// <summary>A moderator at <paramref name="level"/> (kick level 50) against <paramref name="target"/>'s devices at <paramref name="targetLevel"/>.</summary>
+    public static ModerateFloor Moderate(DeviceRef moderator, int level, string target, string? device = null, int targetLevel = 0,
+        Func<DeviceRef, bool>? eligible = null) =>
+        new(Room, moderator, level, 50, target, device, targetLevel, Settings, eligible ?? Everyone);
+
     public static RequestFloor Preempt(DeviceRef device, int powerLevel, int? holderPowerLevel, FloorSettings? settings = null) =>
         Request(device, FloorPriority.Preempt, powerLevel, holderPowerLevel, settings);
 
@@ -50,8 +58,8 @@ static class FloorSpec
         new(Room, device, priority, at);
 
     public static FloorGranted Granted(DeviceRef holder, long epoch, DateTimeOffset at, GrantKind how = GrantKind.Requested,
-        FloorSettings? settings = null) =>
-        new(Room, holder, epoch, at, at + (settings ?? Settings).MaxTalk, (settings ?? Settings).EndOfMedia, how);
+        FloorSettings? settings = null, bool emergency = false) =>
+        new(Room, holder, epoch, at, at + (settings ?? Settings).MaxTalk, (settings ?? Settings).EndOfMedia, how, emergency);
 
     public static FloorDenied Denied(DeviceRef requester, DeviceRef holder, DateTimeOffset at) => new(Room, requester, DenyReason.Taken, holder, at);
     public static FloorQueued Queued(DeviceRef device, int position, DateTimeOffset at, int powerLevel = 0, bool emergency = false) =>
