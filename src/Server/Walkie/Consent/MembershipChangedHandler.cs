@@ -6,8 +6,8 @@ using WalkieTalkie.Server.Walkie.Floor;
 namespace WalkieTalkie.Server.Walkie.Consent;
 
 /// <summary>
-/// Consent ends when its user leaves (or is kicked or banned from) the room, and when its device is logged out or
-/// deleted. Each withdrawal cascades the floor revocation; a leave also takes the user's devices off the floor directly.
+/// Consent ends when its user leaves (or is kicked or banned from) the room; each withdrawal cascades the floor
+/// revocation, and the leave also takes the user's devices off the floor directly.
 /// </summary>
 public static class MembershipChangedHandler
 {
@@ -30,20 +30,5 @@ public static class MembershipChangedHandler
         }
 
         await floor.HandleAsync(new FloorCommand.Leave(changed.RoomId, changed.UserId), ct);
-    }
-}
-
-public static class DeviceRemovedHandler
-{
-    public static async Task Handle(DeviceRemoved removed, ConsentService consent, IDocumentStore store, CancellationToken ct)
-    {
-        List<ConsentSnapshot> consenting;
-        await using (var query = store.QuerySession())
-            consenting = (await query.Query<ConsentSnapshot>()
-                .Where(c => c.UserId == removed.Device.UserId && c.DeviceId == removed.Device.DeviceId && c.Active)
-                .ToListAsync(ct)).ToList();
-
-        var reason = removed.Reason == DeviceRemovalReason.LoggedOut ? WithdrawReason.LoggedOut : WithdrawReason.DeviceDeleted;
-        foreach (var c in consenting) await consent.WithdrawAllAsync(c.RoomId, [c.Device], reason, ct);
     }
 }
