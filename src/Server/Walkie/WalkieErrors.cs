@@ -1,5 +1,6 @@
-using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using WalkieTalkie.Server.Infrastructure;
+using WalkieTalkie.Server.Walkie.Floor;
 
 namespace WalkieTalkie.Server.Walkie;
 
@@ -8,6 +9,8 @@ public static class WalkieErrors
 {
     public const string NotEnabledCode = "ORG.MATRIX.MSC4002_NOT_ENABLED";
     public const string FloorTakenCode = "ORG.MATRIX.MSC4002_FLOOR_TAKEN";
+    public const string NoConsentCode = "ORG.MATRIX.MSC4002_NO_CONSENT";
+    public const string QueueFullCode = "ORG.MATRIX.MSC4002_QUEUE_FULL";
     public const string RecordingEncryptedCode = "ORG.MATRIX.MSC4002_RECORDING_ENCRYPTED";
 
     public static MatrixError NotEnabled() =>
@@ -16,11 +19,17 @@ public static class WalkieErrors
 
     public static MatrixError RecordingEncrypted(string error) => new(RecordingEncryptedCode, error);
 
-    /// <summary>409 with the holder beside errcode/error, so the client can show who is talking.</summary>
-    public static IResult FloorTaken(DeviceRef holder) => TypedResults.Json(new JsonObject
+    /// <summary>A refusal of the floor decider as the Matrix error the client gets (all 403).</summary>
+    public static MatrixError Refused(FloorRefused refused) => refused.Refusal switch
     {
-        ["errcode"] = FloorTakenCode,
-        ["error"] = $"The floor is taken by {holder.UserId}",
-        ["holder"] = new JsonObject { ["user_id"] = holder.UserId, ["device_id"] = holder.DeviceId },
-    }, statusCode: StatusCodes.Status409Conflict);
+        FloorRefusal.NoConsent => new(NoConsentCode, refused.Message) { Status = StatusCodes.Status403Forbidden },
+        FloorRefusal.UserQueueFull or FloorRefusal.RoomQueueFull => new(QueueFullCode, refused.Message) { Status = StatusCodes.Status403Forbidden },
+        FloorRefusal.EmergencyNotAllowed or FloorRefusal.NotModerator => MatrixError.Forbidden(refused.Message),
+        _ => throw new ArgumentOutOfRangeException(nameof(refused), refused.Refusal, null),
+    };
+
+    /// <summary>409 with the holder beside errcode/error, so the client can show who is talking.</summary>
+    public static JsonHttpResult<FloorTakenError> FloorTaken(DeviceRef holder) =>
+        TypedResults.Json(new FloorTakenError(FloorTakenCode, $"The floor is taken by {holder.UserId}", holder),
+            statusCode: StatusCodes.Status409Conflict);
 }

@@ -23,7 +23,7 @@ public static class WalkieModule
         services.AddSingleton<IMediaActivity, MediaActivity>();
         services.AddSingleton<IFloorChangeListener, PublishFloorToSync>();
         services.AddSingleton<FloorChangeFeed>();
-        services.AddHostedService(sp => sp.GetRequiredService<FloorChangeFeed>());
+        services.AddHostedService<FloorChangeDispatcher>();
         services.AddSingleton<FloorControl>();
         services.AddSingleton<ConsentService>();
         services.AddLiveStream(configuration);
@@ -49,6 +49,7 @@ public static class WalkieModule
         msc4002.MapWithdrawConsent();
         msc4002.MapRequestFloor();
         msc4002.MapReleaseFloor();
+        msc4002.MapRevokeFloor();
         msc4002.MapGetFloor();
         msc4002.MapStream();
     }

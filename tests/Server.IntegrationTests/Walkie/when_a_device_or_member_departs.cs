@@ -25,7 +25,7 @@ public sealed class when_a_device_or_member_departs(IntegrationFixture fixture)
 
         // Consent went with the membership: back in the room, bob must consent again.
         await room.JoinAsync(bob);
-        await (await room.RequestAsync(bob)).ShouldBeMatrixError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
+        await (await room.RequestAsync(bob)).ShouldBeMatrixError(HttpStatusCode.Forbidden, "ORG.MATRIX.MSC4002_NO_CONSENT");
         // The member state the server could not clear while bob was away is cleared on his return.
         await EventuallyAsync(() => room.MemberStateAsync(alice, bob), s => s.Count == 0, TimeSpan.FromSeconds(10),
             "bob's stale member state cleared after rejoin");

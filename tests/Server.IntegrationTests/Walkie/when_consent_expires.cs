@@ -22,7 +22,7 @@ public sealed class when_consent_expires(IntegrationFixture fixture, Xunit.Abstr
         output.WriteLine($"member state emptied, observed {late} ms after expires_ts (polling every 50 ms)");
         Assert.True(late >= 0, $"emptied {-late} ms before the consent expired");
         Assert.True(late < 1_000, $"emptied {late} ms after expiry: the in-process timer should be precise");
-        await (await room.RequestAsync(bob)).ShouldBeMatrixError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
+        await (await room.RequestAsync(bob)).ShouldBeMatrixError(HttpStatusCode.Forbidden, "ORG.MATRIX.MSC4002_NO_CONSENT");
     }
 
     [Fact]

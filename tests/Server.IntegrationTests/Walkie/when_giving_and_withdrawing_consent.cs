@@ -61,7 +61,7 @@ public sealed class when_giving_and_withdrawing_consent(IntegrationFixture fixtu
         var room = await WalkieRoom.CreateAsync(alice, new { enabled = true });
         await room.ConsentAsync(phone);
 
-        await (await room.RequestAsync(alice)).ShouldBeMatrixError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
+        await (await room.RequestAsync(alice)).ShouldBeMatrixError(HttpStatusCode.Forbidden, "ORG.MATRIX.MSC4002_NO_CONSENT");
         Assert.Equal("granted", (await room.RequestOkAsync(phone))["result"]!.GetValue<string>());
         await (await alice.Http.GetAsync(
                 $"/_matrix/client/v3/rooms/{room.Id}/state/{MemberType}/{Uri.EscapeDataString($"{alice.UserId}_{alice.DeviceId}")}"))
@@ -106,7 +106,7 @@ public sealed class when_giving_and_withdrawing_consent(IntegrationFixture fixtu
             .ShouldBeMatrixError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
         Assert.Contains(MemberType, refused["error"]!.GetValue<string>());
         await (await bob.Http.PostAsJsonAsync($"{P}/rooms/{roomId}/floor/request", new { }))
-            .ShouldBeMatrixError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
+            .ShouldBeMatrixError(HttpStatusCode.Forbidden, "ORG.MATRIX.MSC4002_NO_CONSENT");
     }
 
     [Fact]

@@ -18,15 +18,15 @@ public sealed class when_requesting_and_releasing_the_floor(IntegrationFixture f
     }
 
     [Fact]
-    public async Task a_device_without_consent_gets_M_FORBIDDEN()
+    public async Task a_device_without_consent_gets_403_NO_CONSENT()
     {
         var alice = await MatrixTestClient.RegisterAsync(_host);
         var room = await WalkieRoom.CreateAsync(alice, new { enabled = true });
-        await (await room.RequestAsync(alice)).ShouldBeMatrixError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
+        await (await room.RequestAsync(alice)).ShouldBeMatrixError(HttpStatusCode.Forbidden, "ORG.MATRIX.MSC4002_NO_CONSENT");
 
         await room.ConsentAsync(alice);
         await (await room.DeleteConsentAsync(alice)).EnsureMatrixSuccess();
-        await (await room.RequestAsync(alice)).ShouldBeMatrixError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
+        await (await room.RequestAsync(alice)).ShouldBeMatrixError(HttpStatusCode.Forbidden, "ORG.MATRIX.MSC4002_NO_CONSENT");
         Assert.Equal("idle", State(await room.FloorAsync(alice)));
     }
 

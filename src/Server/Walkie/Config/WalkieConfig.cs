@@ -22,17 +22,23 @@ public static class RecordingModes
 /// a room without the event, or with <c>enabled: false</c>, has walkie-talkie off.
 /// </summary>
 public sealed record WalkieConfig(
-    bool Enabled, long MaxTalkMs, long EndOfMediaMs, bool Queue, long PreemptPowerLevel, RecordingMode Recording, long SessionGapMs)
+    bool Enabled, long MaxTalkMs, long EndOfMediaMs, bool Queue, long PreemptPowerLevel, RecordingMode Recording, long SessionGapMs,
+    long EmergencyPowerLevel = 100, long MaxQueuePerUser = 3, long MaxQueue = 50)
 {
     public const string EventType = "org.matrix.msc4002.walkie_talkie";
 
     /// <summary>Longest accepted duration field (a day): beyond that a "timer" is a configuration mistake.</summary>
     public const long MaxDurationMs = 86_400_000;
 
+    /// <summary>Largest accepted queue cap: a floor queue longer than this is not a conversation.</summary>
+    public const long MaxQueueCap = 1_000;
+
     public static WalkieConfig Default { get; } = new(true, 30_000, 4_000, true, 50, RecordingMode.Client, 600_000);
 
-    public FloorSettings FloorSettings => new(Queue, (int)Math.Clamp(PreemptPowerLevel, int.MinValue, int.MaxValue),
-        TimeSpan.FromMilliseconds(MaxTalkMs), TimeSpan.FromMilliseconds(EndOfMediaMs));
+    public FloorSettings FloorSettings => new(Queue, Level(PreemptPowerLevel),
+        TimeSpan.FromMilliseconds(MaxTalkMs), TimeSpan.FromMilliseconds(EndOfMediaMs), Level(EmergencyPowerLevel), (int)MaxQueuePerUser, (int)MaxQueue);
+
+    static int Level(long level) => (int)Math.Clamp(level, int.MinValue, int.MaxValue);
 
     /// <summary>The server cannot record what it cannot decrypt: in an encrypted room "server" acts as "client".</summary>
     public RecordingMode EffectiveRecording(bool encrypted) =>
@@ -54,9 +60,12 @@ public sealed record WalkieConfig(
             || !Bool(content, "queue", d.Queue, out var queue, ref error)
             || !Integer(content, "preempt_power_level", d.PreemptPowerLevel, out var preempt, ref error)
             || !ParseRecording(content, d.Recording, out var recording, ref error)
-            || !Duration(content, "session_gap_ms", d.SessionGapMs, out var sessionGap, ref error))
+            || !Duration(content, "session_gap_ms", d.SessionGapMs, out var sessionGap, ref error)
+            || !Integer(content, "emergency_power_level", d.EmergencyPowerLevel, out var emergency, ref error)
+            || !Count(content, "max_queue_per_user", d.MaxQueuePerUser, out var perUser, ref error)
+            || !Count(content, "max_queue", d.MaxQueue, out var maxQueue, ref error))
             return false;
-        config = new(enabled, maxTalk, endOfMedia, queue, preempt, recording, sessionGap);
+        config = new(enabled, maxTalk, endOfMedia, queue, preempt, recording, sessionGap, emergency, perUser, maxQueue);
         return true;
     }
 
@@ -83,6 +92,14 @@ public sealed record WalkieConfig(
         if (!Integer(o, key, fallback, out value, ref error)) return false;
         if (value is > 0 and <= MaxDurationMs) return true;
         error = $"`{key}` must be between 1 and {MaxDurationMs} milliseconds, not {value}";
+        return false;
+    }
+
+    static bool Count(JsonObject o, string key, long fallback, out long value, ref string error)
+    {
+        if (!Integer(o, key, fallback, out value, ref error)) return false;
+        if (value is > 0 and <= MaxQueueCap) return true;
+        error = $"`{key}` must be between 1 and {MaxQueueCap}, not {value}";
         return false;
     }
 

@@ -6,9 +6,6 @@ using WalkieTalkie.Server.Walkie.Floor;
 
 namespace WalkieTalkie.Server.Walkie.Consent;
 
-/// <summary>The durable expiry timer of one consent, carrying the expires_at it was set for (a renewal makes it a no-op).</summary>
-public sealed record ConsentExpiryDue(string RoomId, DeviceRef Device, DateTimeOffset DueAt);
-
 /// <summary>Reacts (in process, after commit) to every consent change, e.g. the live stream deciding who hears audio.</summary>
 public interface IConsentChangeListener
 {

@@ -1,8 +1,15 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Infrastructure.Auth;
 
 namespace WalkieTalkie.Server.Walkie.Consent;
+
+/// <summary>200 <c>{"device_id", "expires_ts": ms | null}</c>; null (written, not omitted) = permanent.</summary>
+public sealed record ConsentResponse(
+    [property: JsonPropertyName("device_id")] string DeviceId,
+    [property: JsonPropertyName("expires_ts"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? ExpiresTs);
 
 /// <summary>
 /// PUT $P/rooms/{roomId}/consent {"duration_ms": 3600000} or {} (permanent) → 200 {"device_id", "expires_ts": ms | null}.
@@ -13,17 +20,13 @@ public static class GiveConsentEndpoint
     public static void MapGiveConsent(this RouteGroupBuilder msc4002) =>
         msc4002.MapPut("/rooms/{roomId}/consent", Handle).RequireRateLimiting(RateLimits.Send);
 
-    static async Task<IResult> Handle(string roomId, HttpContext http, ConsentService consent, CancellationToken ct)
+    static async Task<Ok<ConsentResponse>> Handle(string roomId, HttpContext http, ConsentService consent, CancellationToken ct)
     {
         var device = http.Device();
         var duration = ParseDuration(await MatrixJson.ReadObjectAsync(http.Request));
         var decision = await consent.DecideAsync(roomId, device, new GiveConsent(roomId, device, duration), fromClient: true, ct);
         var active = (Consent.Active)decision.After;
-        return TypedResults.Json(new JsonObject
-        {
-            ["device_id"] = device.DeviceId,
-            ["expires_ts"] = active.ExpiresAt?.ToUnixTimeMilliseconds(),
-        });
+        return TypedResults.Ok(new ConsentResponse(device.DeviceId, active.ExpiresAt?.ToUnixTimeMilliseconds()));
     }
 
     /// <summary>Absent or null: permanent. Otherwise an integer number of milliseconds in (0, 30 days].</summary>

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Infrastructure.Auth;
 
@@ -13,10 +13,10 @@ public static class WithdrawConsentEndpoint
     public static void MapWithdrawConsent(this RouteGroupBuilder msc4002) =>
         msc4002.MapDelete("/rooms/{roomId}/consent", Handle).RequireRateLimiting(RateLimits.Send);
 
-    static async Task<IResult> Handle(string roomId, HttpContext http, ConsentService consent, CancellationToken ct)
+    static async Task<Ok<EmptyResponse>> Handle(string roomId, HttpContext http, ConsentService consent, CancellationToken ct)
     {
         var device = http.Device();
         await consent.DecideAsync(roomId, device, new WithdrawConsent(roomId, device, WithdrawReason.Withdrawn), fromClient: true, ct);
-        return TypedResults.Json(new JsonObject());
+        return TypedResults.Ok(EmptyResponse.Instance);
     }
 }

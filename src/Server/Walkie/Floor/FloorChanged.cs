@@ -19,21 +19,32 @@ public interface IFloorChangeListener
 }
 
 /// <summary>
-/// Hands committed floor changes to the listeners off the request path, one at a time in the order this process
-/// committed them; a listener's failure is logged and never reaches the client whose decision is already committed.
+/// The queue of committed floor changes, in the order this process committed them. It knows no listeners, so the
+/// floor (which publishes) and the listeners (which may send commands to the floor) do not depend on each other.
 /// </summary>
-public sealed class FloorChangeFeed(IEnumerable<IFloorChangeListener> listeners, ILogger<FloorChangeFeed> logger) : BackgroundService
+public sealed class FloorChangeFeed
 {
     readonly Channel<FloorChanged> _changes = Channel.CreateUnbounded<FloorChanged>(new UnboundedChannelOptions { SingleReader = true });
-    readonly IFloorChangeListener[] _listeners = listeners.ToArray();
 
     public void Publish(FloorChanged change) => _changes.Writer.TryWrite(change);
+
+    public ChannelReader<FloorChanged> Reader => _changes.Reader;
+}
+
+/// <summary>
+/// Hands committed floor changes to the listeners off the request path, one at a time in commit order; a listener's
+/// failure is logged and never reaches the client whose decision is already committed.
+/// </summary>
+public sealed class FloorChangeDispatcher(FloorChangeFeed feed, IEnumerable<IFloorChangeListener> listeners,
+    ILogger<FloorChangeDispatcher> logger) : BackgroundService
+{
+    readonly IFloorChangeListener[] _listeners = listeners.ToArray();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            await foreach (var change in _changes.Reader.ReadAllAsync(stoppingToken))
+            await foreach (var change in feed.Reader.ReadAllAsync(stoppingToken))
                 foreach (var listener in _listeners)
                 {
                     try { await listener.OnFloorChangedAsync(change, stoppingToken); }

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Marten;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Wolverine;
 using Wolverine.Marten;
@@ -9,110 +11,157 @@ using WalkieTalkie.Server.Walkie.Consent;
 
 namespace WalkieTalkie.Server.Walkie.Floor;
 
-/// <summary>
-/// The timers of one grant (room, epoch): max talk and end of media, checked together and re-armed for whichever is due
-/// next. Scheduled both as a durable Wolverine message (restart-proof) and in process (precise); a stale epoch does nothing.
-/// </summary>
-public sealed record FloorTimerDue(string RoomId, long Epoch);
-
-/// <summary>A device lost its consent or left: if it is still ineligible when this is handled, it loses the floor or its place in the queue.</summary>
-public sealed record FloorEligibilityLost(string RoomId, DeviceRef Device, RevokeReason Reason);
-
-/// <summary>What a decision saw and did; <see cref="Version"/> is the floor stream's version after it.</summary>
-public sealed record FloorDecision(Floor Before, Floor After, IReadOnlyList<FloorEvent> Events, long Version)
-{
-    public FloorOutcome OutcomeFor(DeviceRef device) => FloorOutcome.For(device, Before, Events);
-}
-
-/// <summary>Everything a floor decision may look at, loaded fresh for every attempt.</summary>
-public sealed record FloorScene(RoomState Room, WalkieConfig? Config, Floor Floor, DateTimeOffset Now,
-    IReadOnlyDictionary<string, ConsentSnapshot> Consents)
-{
-    /// <summary>A room whose walkie-talkie was switched off mid-grant still runs its timers, on the defaults.</summary>
-    public FloorSettings Settings => (Config ?? WalkieConfig.Default).FloorSettings;
-
-    public bool HasLiveConsent(DeviceRef device) =>
-        ConsentSnapshot.IsLive(Consents.GetValueOrDefault(ConsentStream.Id(Room.Id, device)), Now);
-
-    /// <summary>Joined and consenting now: may hold the floor, may be handed it from the queue.</summary>
-    public bool Eligible(DeviceRef device) => Room.IsJoined(device.UserId) && HasLiveConsent(device);
-
-    public int PowerLevel(string userId) => (int)Math.Clamp(Room.PowerLevels.Of(userId), int.MinValue, int.MaxValue);
-}
-
 public sealed class FloorOptions
 {
     public const string Section = "Walkie:Floor";
 
-    /// <summary>Decisions on one room wait for each other inside a process; across processes the stream version decides.</summary>
+    /// <summary>Group commit: one drain loop per room in this process decides every waiting command in one transaction.</summary>
     public bool SerializeInProcess { get; set; } = true;
 
-    /// <summary>Attempts of a decision that keeps losing the optimistic-concurrency race before the client is told to retry.</summary>
+    /// <summary>Take the room's PostgreSQL advisory lock before loading, so processes queue instead of racing (liveness, not safety).</summary>
+    public bool LockRoom { get; set; } = true;
+
+    /// <summary>Most commands one transaction decides; the rest wait for the next round of the drain loop.</summary>
+    public int MaxBatch { get; set; } = 256;
+
+    /// <summary>Attempts of a batch that keeps losing the optimistic-concurrency race before its callers are told to retry.</summary>
     public int MaxAttempts { get; set; } = 30;
 
-    /// <summary>After this many lost races a decision also queues on a PostgreSQL advisory lock of the room (liveness, not safety).</summary>
+    /// <summary>Without <see cref="LockRoom"/>: after this many lost races a batch takes the advisory lock too.</summary>
     public int OptimisticAttempts { get; set; } = 3;
 }
 
 /// <summary>
-/// The one way the floor changes: load (room state, floor snapshot, consents), decide with <see cref="FloorDecider"/>
-/// and the clock, append to <see cref="FloorStream"/> expecting the version that was loaded, commit with the timers in
-/// the outbox. A lost race (another decision on the same room committed first, possibly in another process) is decided
-/// again on fresh state, so there is never a second holder and a client never sees the race.
+/// The one front door of the floor: <see cref="HandleAsync"/> takes a <see cref="FloorCommand"/> and answers its
+/// <see cref="FloorOutcome"/>. Commands for a room wait in this process's queue for the room; one drain loop takes the
+/// room's advisory lock (so the processes of the homeserver take turns instead of racing), loads room state, floor
+/// snapshot and consents once, decides every waiting command in order with <see cref="FloorDecider"/>, appends all
+/// their events expecting the loaded stream version (the safety net: a writer that got past the lock still cannot
+/// append a second holder) and commits once with the timers in the outbox, then answers each caller.
 /// After commit: precise in-process timers for new grants, and <see cref="FloorChanged"/> to the listeners.
 /// </summary>
 public sealed class FloorControl(
     IDocumentStore store, IServiceScopeFactory scopes, TimeProvider clock, TimerScheduler timers, IMediaActivity media,
-    FloorChangeFeed changes, Microsoft.Extensions.Options.IOptions<FloorOptions> options, ILogger<FloorControl> logger)
+    FloorChangeFeed changes, IOptions<FloorOptions> options, ILogger<FloorControl> logger)
 {
-    readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    readonly ConcurrentDictionary<string, RoomLane> _lanes = new();
     readonly FloorOptions _options = options.Value;
-    long _lostRaces;
+    long _lostRaces, _batches, _decided;
 
     /// <summary>Appends that lost the optimistic-concurrency race and were decided again (for tests and benchmarks).</summary>
     public long LostRaces => Interlocked.Read(ref _lostRaces);
 
-    /// <param name="devices">Devices whose consent the plan asks about (requester, subject); queued devices are loaded when <paramref name="handsOver"/>.</param>
-    /// <param name="handsOver">The plan may release or revoke the holder, so hand-over needs the queue's eligibility.</param>
-    /// <param name="plan">The commands to decide, in order, against the scene; may throw <see cref="MatrixException"/> to refuse.</param>
-    public async Task<FloorDecision> DecideAsync(string roomId, IReadOnlyCollection<DeviceRef> devices, bool handsOver,
-        Func<FloorScene, IEnumerable<FloorCommand>> plan, CancellationToken ct)
+    /// <summary>Transactions run and commands decided in them (commands / batches = the group-commit factor).</summary>
+    public (long Batches, long Commands) Batching => (Interlocked.Read(ref _batches), Interlocked.Read(ref _decided));
+
+    sealed class Pending(FloorCommand command)
     {
-        for (var attempt = 1; ; attempt++)
+        public FloorCommand Command { get; } = command;
+        public TaskCompletionSource<FloorOutcome> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public FloorOutcome? Outcome;
+        public Exception? Error;
+    }
+
+    sealed class RoomLane
+    {
+        public readonly Lock Gate = new();
+        public readonly List<Pending> Waiting = [];
+        public bool Draining;
+    }
+
+    public async Task<FloorOutcome> HandleAsync(FloorCommand command, CancellationToken ct = default)
+    {
+        var pending = new Pending(command);
+        if (!_options.SerializeInProcess)
         {
-            var stripe = _options.SerializeInProcess ? _stripes[(uint)StringComparer.Ordinal.GetHashCode(roomId) % (uint)_stripes.Length] : null;
-            if (stripe is not null) await stripe.WaitAsync(ct);
-            FloorDecision decision;
+            await DecideBatchAsync(command.RoomId, [pending]);
+            return await pending.Answer.Task;
+        }
+
+        var lane = _lanes.GetOrAdd(command.RoomId, _ => new RoomLane());
+        bool drain;
+        lock (lane.Gate)
+        {
+            lane.Waiting.Add(pending);
+            drain = !lane.Draining;
+            lane.Draining = true;
+        }
+        if (drain) _ = Task.Run(() => DrainAsync(command.RoomId, lane), CancellationToken.None);
+        // A caller that gives up stops waiting; its command is still decided (like a request the server already read).
+        return await pending.Answer.Task.WaitAsync(ct);
+    }
+
+    async Task DrainAsync(string roomId, RoomLane lane)
+    {
+        while (true)
+        {
+            List<Pending> batch;
+            lock (lane.Gate)
+            {
+                if (lane.Waiting.Count == 0)
+                {
+                    lane.Draining = false;
+                    return;
+                }
+                var take = Math.Min(lane.Waiting.Count, Math.Max(1, _options.MaxBatch));
+                batch = lane.Waiting.GetRange(0, take);
+                lane.Waiting.RemoveRange(0, take);
+            }
+            await DecideBatchAsync(roomId, batch);
+        }
+    }
+
+    /// <summary>Decides and commits one batch, then answers every caller in it; never throws.</summary>
+    async Task DecideBatchAsync(string roomId, IReadOnlyList<Pending> batch)
+    {
+        BatchResult? result = null;
+        for (var attempt = 1; result is null; attempt++)
+        {
             try
             {
-                decision = await TryDecideAsync(roomId, devices, handsOver, plan, exclusive: attempt > _options.OptimisticAttempts, ct);
+                result = await TryDecideBatchAsync(roomId, batch, exclusive: _options.LockRoom || attempt > _options.OptimisticAttempts);
             }
             catch (Exception e) when (IsLostRace(e))
             {
                 Interlocked.Increment(ref _lostRaces);
                 if (attempt >= _options.MaxAttempts)
                 {
-                    logger.LogWarning("Floor decision in {Room} lost {Attempts} races in a row; asking the client to retry", roomId, attempt);
-                    throw new MatrixException(MatrixError.LimitExceeded(50));
+                    logger.LogWarning("Floor batch in {Room} lost {Attempts} races in a row; asking {Count} callers to retry", roomId, attempt, batch.Count);
+                    FailAll(batch, new MatrixException(MatrixError.LimitExceeded(50)));
+                    return;
                 }
-                stripe?.Release();
-                stripe = null;
                 // Jittered exponential pause: the winner's transaction is already committed, ours just needs fresh state.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1 << Math.Min(attempt, 6))), ct);
-                continue;
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1 << Math.Min(attempt, 6))));
             }
-            finally
+            catch (Exception e)
             {
-                stripe?.Release();
+                // Nothing of the batch was committed (one transaction): each caller gets an error, none a hang.
+                logger.LogError(e, "Floor batch of {Count} commands in {Room} could not be committed", batch.Count, roomId);
+                FailAll(batch, new MatrixException(new MatrixError("M_UNKNOWN", "The floor decision could not be stored; try again")
+                    { Status = StatusCodes.Status503ServiceUnavailable }));
+                return;
             }
-
-            if (decision.Events.Count > 0) AfterCommit(roomId, decision);
-            return decision;
         }
+
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _decided, batch.Count);
+        if (result.Events.Count > 0) AfterCommit(roomId, result);
+        foreach (var p in batch)
+        {
+            if (p.Error is not null) p.Answer.TrySetException(p.Error);
+            else p.Answer.TrySetResult(p.Outcome!);
+        }
+        foreach (var rearm in result.Rearms) await RearmAsync(rearm);
     }
 
-    async Task<FloorDecision> TryDecideAsync(string roomId, IReadOnlyCollection<DeviceRef> devices, bool handsOver,
-        Func<FloorScene, IEnumerable<FloorCommand>> plan, bool exclusive, CancellationToken ct)
+    static void FailAll(IEnumerable<Pending> batch, Exception error)
+    {
+        foreach (var p in batch) p.Answer.TrySetException(error);
+    }
+
+    sealed record BatchResult(FloorState After, List<FloorEvent> Events, long Version, List<(FloorTimerDue Due, bool Durable, DateTimeOffset At)> Rearms);
+
+    async Task<BatchResult> TryDecideBatchAsync(string roomId, IReadOnlyList<Pending> batch, bool exclusive)
     {
         await using var scope = scopes.CreateAsyncScope(); // a fresh outbox per attempt: a lost attempt's messages die with it
         var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
@@ -123,45 +172,53 @@ public sealed class FloorControl(
         var streamId = FloorStream.Id(roomId);
         if (exclusive)
         {
-            // Contended: wait in line with the other losers instead of racing them again. The expected version below
-            // still decides; deciders on their first, optimistic attempts do not take this lock.
-            await session.BeginTransactionAsync(ct);
+            await session.BeginTransactionAsync(CancellationToken.None);
             await using var lockRoom = session.Connection!.CreateCommand();
             // Two-key form: a key space apart from single-bigint advisory locks such as the sync append lock.
             lockRoom.CommandText = "select pg_advisory_xact_lock(4002, hashtext(@stream))";
             lockRoom.Parameters.Add(new NpgsqlParameter("stream", streamId));
-            await lockRoom.ExecuteNonQueryAsync(ct);
+            await lockRoom.ExecuteNonQueryAsync();
         }
-        var batch = session.CreateBatchQuery();
-        var roomTask = batch.Load<RoomState>(roomId);
-        var floorTask = batch.Load<FloorSnapshot>(streamId);
-        var consentIds = devices.Select(d => ConsentStream.Id(roomId, d)).Distinct().ToArray();
-        var consentTask = consentIds.Length > 0 ? batch.LoadMany<ConsentSnapshot>().ById(consentIds) : null;
-        await batch.Execute(ct);
+        var load = session.CreateBatchQuery();
+        var roomTask = load.Load<RoomState>(roomId);
+        var floorTask = load.Load<FloorSnapshot>(streamId);
+        // Every live consent of the room: requesters and the whole queue (hand-over) in the same round trip.
+        var consentTask = load.Query<ConsentSnapshot>().Where(c => c.RoomId == roomId && c.Active).ToList();
+        await load.Execute();
 
         var room = await roomTask ?? new RoomState { Id = roomId };
         var snapshot = await floorTask;
         var before = FloorSnapshot.FloorOf(snapshot);
-        var consents = (consentTask is null ? [] : await consentTask).ToDictionary(c => c.Id);
-        if (handsOver && before is Floor.Taken { Queue.Count: > 0 } taken)
-        {
-            var missing = taken.Queue.Select(d => ConsentStream.Id(roomId, d)).Where(id => !consents.ContainsKey(id)).ToArray();
-            if (missing.Length > 0)
-                foreach (var c in await session.LoadManyAsync<ConsentSnapshot>(ct, missing)) consents[c.Id] = c;
-        }
+        var scene = new FloorScene(room, WalkieConfig.Of(room), clock.GetUtcNow(), (await consentTask).ToDictionary(c => c.Id));
 
-        var now = clock.GetUtcNow();
-        var scene = new FloorScene(room, WalkieConfig.Of(room), before, now, consents);
         var events = new List<FloorEvent>();
         var after = before;
-        foreach (var command in plan(scene))
+        var rearms = new List<(FloorTimerDue, bool, DateTimeOffset)>();
+        foreach (var p in batch)
         {
-            var decided = FloorDecider.Decide(command, after, now);
-            after = decided.Aggregate(after, FloorDecider.Evolve);
-            events.AddRange(decided);
+            (p.Outcome, p.Error) = (null, null);
+            try
+            {
+                var decided = new List<FloorEvent>();
+                var state = after;
+                foreach (var command in FloorPlan.For(p.Command, scene, after, media.LastFrameAt))
+                {
+                    var step = FloorDecider.Decide(command, state, scene.Now);
+                    state = step.Aggregate(state, FloorDecider.Evolve);
+                    decided.AddRange(step);
+                }
+                p.Outcome = FloorPlan.OutcomeOf(p.Command, after, decided);
+                if (p.Command is FloorCommand.TimersDue due && decided.Count == 0 && state is FloorState.Taken t && t.Epoch == due.Epoch)
+                    rearms.Add((new FloorTimerDue(roomId, due.Epoch), due.Durable, NextDue(t, media.LastFrameAt(roomId, due.Epoch))));
+                after = state;
+                events.AddRange(decided);
+            }
+            catch (FloorRefused e) { p.Error = new MatrixException(WalkieErrors.Refused(e)); }
+            catch (MatrixException e) { p.Error = e; }
         }
+
         var version = snapshot?.Version ?? 0;
-        if (events.Count == 0) return new(before, before, events, version);
+        if (events.Count == 0) return new(after, events, version, rearms);
 
         // The expected version is what makes this safe: whoever appended since we loaded makes this commit fail.
         if (snapshot is null) session.Events.StartStream(streamId, events.Cast<object>().ToArray());
@@ -169,13 +226,13 @@ public sealed class FloorControl(
         session.Store(FloorSnapshot.From(roomId, after, version + events.Count));
         foreach (var grant in events.OfType<FloorGranted>())
             await outbox.ScheduleAsync(new FloorTimerDue(roomId, grant.Epoch), FirstDue(grant));
-        await session.SaveChangesAsync(ct);
-        return new(before, after, events, version + events.Count);
+        await session.SaveChangesAsync(CancellationToken.None);
+        return new(after, events, version + events.Count, rearms);
     }
 
-    void AfterCommit(string roomId, FloorDecision decision)
+    void AfterCommit(string roomId, BatchResult result)
     {
-        foreach (var e in decision.Events)
+        foreach (var e in result.Events)
         {
             switch (e)
             {
@@ -190,53 +247,37 @@ public sealed class FloorControl(
                     break;
             }
         }
-        changes.Publish(new FloorChanged(roomId, FloorView.From(decision.After), decision.Events, decision.Version));
+        changes.Publish(new FloorChanged(roomId, FloorView.From(result.After), result.Events, result.Version));
     }
 
     static DateTimeOffset FirstDue(FloorGranted g) => g.At + g.EndOfMedia < g.ExpiresAt ? g.At + g.EndOfMedia : g.ExpiresAt;
 
-    /// <summary>
-    /// A grant's timers are due: revoke the holder if that grant is still on and its max talk or end of media has really
-    /// come; otherwise re-arm for whichever comes next (frames may have moved end of media on).
-    /// </summary>
-    public async Task CheckTimerAsync(FloorTimerDue due, bool durable, CancellationToken ct)
+    /// <summary>The grant is still on and nothing was due: whichever comes first of max talk and (last frame + end of media).</summary>
+    static DateTimeOffset NextDue(FloorState.Taken taken, DateTimeOffset? lastFrame)
     {
-        DateTimeOffset? lastFrame = null;
-        var decision = await DecideAsync(due.RoomId, [], handsOver: true, scene =>
-        {
-            if (scene.Floor is not Floor.Taken t || t.Epoch != due.Epoch) return [];
-            lastFrame = media.LastFrameAt(due.RoomId, due.Epoch);
-            // If max talk revokes, the end-of-media check meets a later epoch and does nothing.
-            return
-            [
-                new CheckMaxTalk(due.RoomId, due.Epoch, scene.Settings, scene.Eligible),
-                new CheckEndOfMedia(due.RoomId, due.Epoch, lastFrame, scene.Settings, scene.Eligible),
-            ];
-        }, ct);
-        if (decision.Events.Count > 0 || decision.After is not Floor.Taken taken || taken.Epoch != due.Epoch) return;
-
         var endOfMedia = (lastFrame is { } last && last > taken.GrantedAt ? last : taken.GrantedAt) + taken.EndOfMedia;
-        var next = endOfMedia < taken.ExpiresAt ? endOfMedia : taken.ExpiresAt;
-        if (durable)
+        return endOfMedia < taken.ExpiresAt ? endOfMedia : taken.ExpiresAt;
+    }
+
+    async Task RearmAsync((FloorTimerDue Due, bool Durable, DateTimeOffset At) rearm)
+    {
+        if (!rearm.Durable)
+        {
+            ScheduleInProcess(rearm.Due, rearm.At);
+            return;
+        }
+        try
         {
             await using var scope = scopes.CreateAsyncScope();
             var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
             var soonest = clock.GetUtcNow() + TimeSpan.FromMilliseconds(100);
-            await bus.ScheduleAsync(due, next > soonest ? next : soonest);
+            await bus.ScheduleAsync(rearm.Due, rearm.At > soonest ? rearm.At : soonest);
         }
-        else
-        {
-            ScheduleInProcess(due, next);
-        }
+        catch (Exception e) { logger.LogWarning(e, "Could not re-arm the durable floor timer {Due}; the in-process timer still runs", rearm.Due); }
     }
 
-    /// <summary>Takes a device that is no longer eligible off the floor (holder: revoked and handed over; queued: leaves the queue).</summary>
-    public Task<FloorDecision> RevokeIfIneligibleAsync(string roomId, DeviceRef device, RevokeReason reason, CancellationToken ct) =>
-        DecideAsync(roomId, [device], handsOver: true, scene =>
-            scene.Eligible(device) ? [] : [new RevokeFloor(roomId, device, reason, scene.Settings, scene.Eligible)], ct);
-
     void ScheduleInProcess(FloorTimerDue due, DateTimeOffset at) =>
-        timers.Schedule(TimerKey(due), at, ct => CheckTimerAsync(due, durable: false, ct));
+        timers.Schedule(TimerKey(due), at, ct => HandleAsync(new FloorCommand.TimersDue(due.RoomId, due.Epoch, Durable: false), ct));
 
     static string TimerKey(FloorTimerDue due) => $"floor|{due.RoomId}|{due.Epoch}";
 

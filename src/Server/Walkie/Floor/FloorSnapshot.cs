@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace WalkieTalkie.Server.Walkie.Floor;
 
 /// <summary>
@@ -17,22 +15,23 @@ public sealed class FloorSnapshot
     public DateTimeOffset? GrantedAt { get; set; }
     public DateTimeOffset? ExpiresAt { get; set; }
     public TimeSpan? EndOfMedia { get; set; }
-    public List<DeviceRef> Queue { get; set; } = [];
+    public bool Emergency { get; set; }
+    public List<FloorQueueEntry> Queue { get; set; } = [];
 
-    public Floor ToFloor() => Holder is null
-        ? new Floor.Idle(Epoch)
-        : new Floor.Taken(Holder, Epoch, GrantedAt!.Value, ExpiresAt!.Value, EndOfMedia!.Value, [.. Queue]);
+    public FloorState ToFloor() => Holder is null
+        ? new FloorState.Idle(Epoch)
+        : new FloorState.Taken(Holder, Epoch, GrantedAt!.Value, ExpiresAt!.Value, EndOfMedia!.Value, [.. Queue], Emergency);
 
-    public static FloorSnapshot From(string roomId, Floor floor, long version) => floor switch
+    public static FloorSnapshot From(string roomId, FloorState floor, long version) => floor switch
     {
-        Floor.Idle idle => new() { Id = FloorStream.Id(roomId), RoomId = roomId, Version = version, Epoch = idle.Epoch },
-        Floor.Taken t => new()
+        FloorState.Idle idle => new() { Id = FloorStream.Id(roomId), RoomId = roomId, Version = version, Epoch = idle.Epoch },
+        FloorState.Taken t => new()
         {
             Id = FloorStream.Id(roomId), RoomId = roomId, Version = version, Epoch = t.Epoch, Holder = t.Holder,
-            GrantedAt = t.GrantedAt, ExpiresAt = t.ExpiresAt, EndOfMedia = t.EndOfMedia, Queue = [.. t.Queue],
+            GrantedAt = t.GrantedAt, ExpiresAt = t.ExpiresAt, EndOfMedia = t.EndOfMedia, Emergency = t.Emergency, Queue = [.. t.Queue],
         },
         _ => throw new InvalidOperationException($"A decision must not end in {floor}."),
     };
 
-    public static Floor FloorOf(FloorSnapshot? snapshot) => snapshot?.ToFloor() ?? Floor.Initial;
+    public static FloorState FloorOf(FloorSnapshot? snapshot) => snapshot?.ToFloor() ?? FloorState.Initial;
 }

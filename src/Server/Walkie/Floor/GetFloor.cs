@@ -1,4 +1,5 @@
 using Marten;
+using Microsoft.AspNetCore.Http.HttpResults;
 using WalkieTalkie.Server.Infrastructure.Auth;
 using WalkieTalkie.Server.Matrix.Rooms;
 
@@ -9,13 +10,13 @@ public static class GetFloorEndpoint
 {
     public static void MapGetFloor(this RouteGroupBuilder msc4002) => msc4002.MapGet("/rooms/{roomId}/floor", Handle);
 
-    static async Task<IResult> Handle(string roomId, HttpContext http, IQuerySession query, CancellationToken ct)
+    static async Task<Ok<FloorView>> Handle(string roomId, HttpContext http, IQuerySession query, CancellationToken ct)
     {
         var batch = query.CreateBatchQuery();
         var room = batch.Load<RoomState>(roomId);
         var floor = batch.Load<FloorSnapshot>(FloorStream.Id(roomId));
         await batch.Execute(ct);
         WalkieAccess.RequireEnabledMember(await room, http.Device().UserId);
-        return TypedResults.Json(FloorView.From(FloorSnapshot.FloorOf(await floor)).ToJson());
+        return TypedResults.Ok(FloorView.From(FloorSnapshot.FloorOf(await floor)));
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Infrastructure.Auth;
 
@@ -13,22 +14,17 @@ public static class ReleaseFloorEndpoint
     public static void MapReleaseFloor(this RouteGroupBuilder msc4002) =>
         msc4002.MapPost("/rooms/{roomId}/floor/release", Handle).RequireRateLimiting(RateLimits.Send);
 
-    static async Task<IResult> Handle(string roomId, HttpContext http, FloorControl floor, CancellationToken ct)
+    static async Task<Ok<EmptyResponse>> Handle(string roomId, HttpContext http, FloorControl floor, CancellationToken ct)
     {
         var device = http.Device();
-        var body = await MatrixJson.ReadObjectAsync(http.Request);
-        if (body["epoch"] is not JsonValue v || !v.TryGetValue<long>(out var epoch))
-            throw new MatrixException(MatrixError.BadJson("`epoch` must be an integer"));
-
-        await ReleaseAsync(floor, roomId, device, epoch, ct);
-        return TypedResults.Json(new JsonObject());
+        var epoch = ParseEpoch(await MatrixJson.ReadObjectAsync(http.Request));
+        await floor.HandleAsync(new FloorCommand.Release(roomId, device, epoch), ct);
+        return TypedResults.Ok(EmptyResponse.Instance);
     }
 
-    /// <summary>The release decision, shared by HTTP and the live stream's <c>floor.release</c>.</summary>
-    public static Task<FloorDecision> ReleaseAsync(FloorControl floor, string roomId, DeviceRef device, long epoch, CancellationToken ct) =>
-        floor.DecideAsync(roomId, [device], handsOver: true, scene =>
-        {
-            WalkieAccess.RequireEnabledMember(scene.Room, device.UserId);
-            return [new ReleaseFloor(roomId, device, epoch, scene.Settings, scene.Eligible)];
-        }, ct);
+    /// <summary>The <c>epoch</c> of a release body or a <c>floor.release</c> message.</summary>
+    public static long ParseEpoch(JsonObject body) =>
+        body["epoch"] is JsonValue v && v.TryGetValue<long>(out var epoch)
+            ? epoch
+            : throw new MatrixException(MatrixError.BadJson("`epoch` must be an integer"));
 }

@@ -1,46 +1,57 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Infrastructure.Auth;
 
 namespace WalkieTalkie.Server.Walkie.Floor;
 
-/// <summary>POST $P/rooms/{roomId}/floor/request {"priority": "normal" | "preempt"}.</summary>
+/// <summary>200 <c>{"result": "granted", "epoch", "expires_ts"}</c> (+ <c>"emergency": true</c> for an emergency grant).</summary>
+public sealed record FloorGrantedResponse(
+    [property: JsonPropertyName("epoch")] long Epoch,
+    [property: JsonPropertyName("expires_ts")] long ExpiresTs,
+    [property: JsonPropertyName("emergency"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Emergency = false)
+{
+    [JsonPropertyName("result"), JsonPropertyOrder(-1)] public string Result => "granted";
+}
+
+/// <summary>200 <c>{"result": "queued", "position"}</c>, position counting from 1.</summary>
+public sealed record FloorQueuedResponse([property: JsonPropertyName("position")] int Position)
+{
+    [JsonPropertyName("result"), JsonPropertyOrder(-1)] public string Result => "queued";
+}
+
+/// <summary>409 <c>ORG.MATRIX.MSC4002_FLOOR_TAKEN</c> with the holder beside errcode/error, so the client can show who is talking.</summary>
+public sealed record FloorTakenError(
+    [property: JsonPropertyName("errcode")] string ErrCode,
+    [property: JsonPropertyName("error")] string Error,
+    [property: JsonPropertyName("holder")] DeviceRef Holder);
+
+/// <summary>POST $P/rooms/{roomId}/floor/request {"priority": "normal" | "preempt" | "emergency"}.</summary>
 public static class RequestFloorEndpoint
 {
     public static void MapRequestFloor(this RouteGroupBuilder msc4002) =>
         msc4002.MapPost("/rooms/{roomId}/floor/request", Handle).RequireRateLimiting(RateLimits.Send);
 
-    static async Task<IResult> Handle(string roomId, HttpContext http, FloorControl floor, CancellationToken ct)
+    static async Task<Results<Ok<FloorGrantedResponse>, Ok<FloorQueuedResponse>, JsonHttpResult<FloorTakenError>>> Handle(
+        string roomId, HttpContext http, FloorControl floor, CancellationToken ct)
     {
         var device = http.Device();
-        var priority = ParsePriority(await MatrixJson.ReadObjectAsync(http.Request));
-        var decision = await RequestAsync(floor, roomId, device, priority, ct);
-
-        return decision.OutcomeFor(device) switch
+        var priority = FloorPriorities.Parse(await MatrixJson.ReadObjectAsync(http.Request));
+        return await floor.HandleAsync(new FloorCommand.Request(roomId, device, priority), ct) switch
         {
-            FloorOutcome.Granted g => TypedResults.Json(new JsonObject
-            {
-                ["result"] = "granted", ["epoch"] = g.Epoch, ["expires_ts"] = g.ExpiresAt.ToUnixTimeMilliseconds(),
-            }),
-            FloorOutcome.Queued q => TypedResults.Json(new JsonObject { ["result"] = "queued", ["position"] = q.Position }),
+            FloorOutcome.Granted g => TypedResults.Ok(new FloorGrantedResponse(g.Epoch, g.ExpiresAt.ToUnixTimeMilliseconds(), g.Emergency)),
+            FloorOutcome.Queued q => TypedResults.Ok(new FloorQueuedResponse(q.Position)),
             FloorOutcome.Denied d => WalkieErrors.FloorTaken(d.Holder),
             var other => throw new InvalidOperationException($"A floor request ended in {other}"),
         };
     }
+}
 
-    /// <summary>The request decision, shared by HTTP and the live stream's <c>floor.request</c>.</summary>
-    public static Task<FloorDecision> RequestAsync(FloorControl floor, string roomId, DeviceRef device, FloorPriority priority,
-        CancellationToken ct) =>
-        floor.DecideAsync(roomId, [device], handsOver: false, scene =>
-        {
-            var config = WalkieAccess.RequireEnabledMember(scene.Room, device.UserId);
-            if (!scene.HasLiveConsent(device))
-                throw new MatrixException(MatrixError.Forbidden("This device has no live consent in this room: PUT .../consent first"));
-            var holderLevel = scene.Floor is Floor.Taken t ? scene.PowerLevel(t.Holder.UserId) : (int?)null;
-            return [new RequestFloor(roomId, device, priority, scene.PowerLevel(device.UserId), holderLevel, config.FloorSettings)];
-        }, ct);
-
-    public static FloorPriority ParsePriority(JsonObject body)
+/// <summary>The <c>priority</c> of a request body or a <c>floor.request</c> message.</summary>
+public static class FloorPriorities
+{
+    public static FloorPriority Parse(JsonObject body)
     {
         if (!body.TryGetPropertyValue("priority", out var node)) return FloorPriority.Normal;
         if (node is not JsonValue v || !v.TryGetValue<string>(out var s)) throw new MatrixException(MatrixError.BadJson("`priority` must be a string"));
@@ -48,7 +59,8 @@ public static class RequestFloorEndpoint
         {
             "normal" => FloorPriority.Normal,
             "preempt" => FloorPriority.Preempt,
-            _ => throw new MatrixException(MatrixError.InvalidParam("`priority` must be \"normal\" or \"preempt\"")),
+            "emergency" => FloorPriority.Emergency,
+            _ => throw new MatrixException(MatrixError.InvalidParam("`priority` must be \"normal\", \"preempt\" or \"emergency\"")),
         };
     }
 }

@@ -62,11 +62,10 @@ public static class StreamEndpoint
                     break;
                 case "floor.request":
                     if (roomId is null) throw new MatrixException(MatrixError.BadJson("`room_id` is required"));
-                    var priority = RequestFloorEndpoint.ParsePriority(message);
-                    var decision = await RequestFloorEndpoint.RequestAsync(floor, roomId, connection.Device, priority, ct);
+                    var outcome = await floor.HandleAsync(new FloorCommand.Request(roomId, connection.Device, FloorPriorities.Parse(message)), ct);
                     // New events reach the device through the floor change feed; a request that changed nothing is answered here.
-                    if (decision.Events.Count == 0)
-                        connection.Send(decision.OutcomeFor(connection.Device) switch
+                    if (!outcome.Changed)
+                        connection.Send(outcome switch
                         {
                             FloorOutcome.Granted g => StreamMessages.Granted(roomId, g.Epoch, g.ExpiresAt),
                             FloorOutcome.Queued q => StreamMessages.Queued(roomId, q.Position),
@@ -76,9 +75,7 @@ public static class StreamEndpoint
                     break;
                 case "floor.release":
                     if (roomId is null) throw new MatrixException(MatrixError.BadJson("`room_id` is required"));
-                    if (message["epoch"] is not JsonValue e || !e.TryGetValue<long>(out var epoch))
-                        throw new MatrixException(MatrixError.BadJson("`epoch` must be an integer"));
-                    await ReleaseFloorEndpoint.ReleaseAsync(floor, roomId, connection.Device, epoch, ct);
+                    await floor.HandleAsync(new FloorCommand.Release(roomId, connection.Device, ReleaseFloorEndpoint.ParseEpoch(message)), ct);
                     break;
                 default:
                     connection.Send(StreamMessages.Error("M_UNRECOGNIZED", $"Unknown message type {type}"));

@@ -17,7 +17,7 @@ namespace WalkieTalkie.Server.Walkie.Stream;
 /// Floor changes become control messages here and, through <see cref="StreamSignals"/>, in the other processes.
 /// </summary>
 public sealed class StreamHub(
-    IDocumentStore store, IServiceProvider services, IMediaActivity media, BurstTracker bursts, StreamSignals signals,
+    IDocumentStore store, FloorControl floor, IMediaActivity media, BurstTracker bursts, StreamSignals signals,
     IOptions<StreamOptions> options, TimeProvider clock, ILogger<StreamHub> logger) : IFloorChangeListener, IConsentChangeListener
 {
     readonly ConcurrentDictionary<string, LiveRoom> _rooms = new();
@@ -65,12 +65,7 @@ public sealed class StreamHub(
     {
         try
         {
-            // Resolved late: FloorControl's change feed already depends on this hub.
-            var floor = services.GetRequiredService<FloorControl>();
-            await floor.DecideAsync(roomId, [device], handsOver: true, scene =>
-                scene.Floor is Floor.Floor.Taken t && t.Holder == device
-                    ? [new RevokeFloor(roomId, device, RevokeReason.Disconnected, scene.Settings, scene.Eligible)]
-                    : [], CancellationToken.None);
+            await floor.HandleAsync(new FloorCommand.Depart(roomId, device, RevokeReason.Disconnected));
         }
         catch (Exception e) { logger.LogWarning(e, "Could not take the floor of {Room} from disconnected {Device}", roomId, device); }
     }

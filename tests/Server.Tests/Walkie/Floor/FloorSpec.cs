@@ -2,16 +2,15 @@ using System.Collections.Immutable;
 
 namespace WalkieTalkie.Server.Tests.Walkie.Floor;
 
-// Inside the namespace: the enclosing WalkieTalkie.Server.Tests.Walkie.Floor namespace would otherwise hide the Floor type.
 using WalkieTalkie.Server.Walkie;
 using WalkieTalkie.Server.Walkie.Floor;
 
 /// <summary>Fixtures for floor decider tests: a fixed clock, four devices, event and command builders.</summary>
 static class FloorSpec
 {
-    public static readonly DeciderSpec<FloorCommand, Floor, FloorEvent> Decider = new(FloorDecider.Decide, FloorDecider.Evolve, Floor.Initial);
+    public static readonly DeciderSpec<FloorDeciderCommand, FloorState, FloorEvent> Decider = new(FloorDecider.Decide, FloorDecider.Evolve, FloorState.Initial);
 
-    public static DeciderSpec<FloorCommand, Floor, FloorEvent>.Arranged Given(params FloorEvent[] history) => Decider.Given(history);
+    public static DeciderSpec<FloorDeciderCommand, FloorState, FloorEvent>.Arranged Given(params FloorEvent[] history) => Decider.Given(history);
 
     public static readonly DateTimeOffset T0 = new(2025, 11, 24, 9, 0, 0, TimeSpan.Zero);
     public static DateTimeOffset At(double seconds) => T0.AddSeconds(seconds);
@@ -32,6 +31,14 @@ static class FloorSpec
         int? holderPowerLevel = 0, FloorSettings? settings = null) =>
         new(Room, device, priority, powerLevel, holderPowerLevel, settings ?? Settings);
 
+    public static RequestFloor Emergency(DeviceRef device, int powerLevel = 100, int? holderPowerLevel = 0, FloorSettings? settings = null) =>
+        Request(device, FloorPriority.Emergency, powerLevel, holderPowerLevel, settings);
+
+    /// <summary>A moderator at <paramref name="level"/> (kick level 50) against <paramref name="target"/>'s devices at <paramref name="targetLevel"/>.</summary>
+    public static ModerateFloor Moderate(DeviceRef moderator, int level, string target, string? device = null, int targetLevel = 0,
+        Func<DeviceRef, bool>? eligible = null) =>
+        new(Room, moderator, level, 50, target, device, targetLevel, Settings, eligible ?? Everyone);
+
     public static RequestFloor Preempt(DeviceRef device, int powerLevel, int? holderPowerLevel, FloorSettings? settings = null) =>
         Request(device, FloorPriority.Preempt, powerLevel, holderPowerLevel, settings);
 
@@ -51,11 +58,12 @@ static class FloorSpec
         new(Room, device, priority, at);
 
     public static FloorGranted Granted(DeviceRef holder, long epoch, DateTimeOffset at, GrantKind how = GrantKind.Requested,
-        FloorSettings? settings = null) =>
-        new(Room, holder, epoch, at, at + (settings ?? Settings).MaxTalk, (settings ?? Settings).EndOfMedia, how);
+        FloorSettings? settings = null, bool emergency = false) =>
+        new(Room, holder, epoch, at, at + (settings ?? Settings).MaxTalk, (settings ?? Settings).EndOfMedia, how, emergency);
 
     public static FloorDenied Denied(DeviceRef requester, DeviceRef holder, DateTimeOffset at) => new(Room, requester, DenyReason.Taken, holder, at);
-    public static FloorQueued Queued(DeviceRef device, int position, DateTimeOffset at) => new(Room, device, position, at);
+    public static FloorQueued Queued(DeviceRef device, int position, DateTimeOffset at, int powerLevel = 0, bool emergency = false) =>
+        new(Room, device, position, at, powerLevel, emergency);
     public static FloorLeftQueue LeftQueue(DeviceRef device, LeaveReason reason, DateTimeOffset at) => new(Room, device, reason, at);
     public static FloorReleased Released(DeviceRef holder, long epoch, DateTimeOffset at) => new(Room, holder, epoch, at);
 
@@ -71,8 +79,9 @@ static class FloorSpec
         .. queue.SelectMany((d, i) => new FloorEvent[] { Requested(d, At(1 + i)), Queued(d, i + 1, At(1 + i)) }),
     ];
 
-    public static Floor.Taken Taken(DeviceRef holder, long epoch, DateTimeOffset grantedAt, params DeviceRef[] queue) =>
-        new(holder, epoch, grantedAt, grantedAt + Settings.MaxTalk, Settings.EndOfMedia, [.. queue]);
+    /// <summary>Queued devices at power level 0, no emergency (what <see cref="AliceHolds"/> and plain requests make).</summary>
+    public static FloorState.Taken Taken(DeviceRef holder, long epoch, DateTimeOffset grantedAt, params DeviceRef[] queue) =>
+        new(holder, epoch, grantedAt, grantedAt + Settings.MaxTalk, Settings.EndOfMedia, [.. queue.Select(d => new FloorQueueEntry(d))]);
 
-    public static ImmutableList<DeviceRef> QueueOf(Floor floor) => Assert.IsType<Floor.Taken>(floor).Queue;
+    public static ImmutableList<DeviceRef> QueueOf(FloorState floor) => [.. Assert.IsType<FloorState.Taken>(floor).Waiting];
 }

@@ -4,7 +4,10 @@ using WalkieTalkie.Server.Walkie;
 using WalkieTalkie.Server.Walkie.Floor;
 using static FloorSpec;
 
-/// <summary>A seeded random walk through 10,000 commands from 20 devices with advancing time.</summary>
+/// <summary>
+/// A seeded random walk through 10,000 commands from 20 devices with advancing time: requests of every priority (some
+/// without consent), releases, departures, moderator revocations and timers, under four room settings (one with small caps).
+/// </summary>
 public sealed class floor_invariants_under_random_commands
 {
     const int Steps = 10_000;
@@ -20,16 +23,22 @@ public sealed class floor_invariants_under_random_commands
         var random = new Random(seed);
         var devices = Enumerable.Range(0, 20).Select(i => new DeviceRef($"@user{i % 12}:example.org", $"DEVICE{i}")).ToArray();
         var powerLevels = devices.ToDictionary(d => d, _ => new[] { 0, 0, 50, 75, 100 }[random.Next(5)]);
-        FloorSettings[] settings = [Settings, NoQueue, Settings with { PreemptPowerLevel = 75, MaxTalk = TimeSpan.FromSeconds(8), EndOfMedia = TimeSpan.FromSeconds(2) }];
+        FloorSettings[] settings =
+        [
+            Settings, NoQueue,
+            Settings with { PreemptPowerLevel = 75, EmergencyPowerLevel = 50, MaxTalk = TimeSpan.FromSeconds(8), EndOfMedia = TimeSpan.FromSeconds(2) },
+            Settings with { MaxQueue = 4, MaxQueuePerUser = 1 },
+        ];
         var ineligible = new HashSet<DeviceRef>();
         Func<DeviceRef, bool> eligible = d => !ineligible.Contains(d);
 
-        var state = Floor.Initial;
+        var state = FloorState.Initial;
         var history = new List<FloorEvent>();
         var seen = new HashSet<string>();
         DeviceRef? holder = null; // tracked from the events alone, independently of Evolve
         long lastEpoch = 0;
         var now = T0;
+        var refused = new HashSet<FloorRefusal>();
 
         for (var step = 0; step < Steps; step++)
         {
@@ -37,8 +46,16 @@ public sealed class floor_invariants_under_random_commands
             if (random.Next(8) == 0 && !ineligible.Remove(devices[random.Next(devices.Length)]))
                 ineligible.Add(devices[random.Next(devices.Length)]);
 
-            var command = NextCommand(random, state, devices, powerLevels, settings[random.Next(4) % 3], eligible, now);
-            foreach (var e in FloorDecider.Decide(command, state, now))
+            var command = NextCommand(random, state, devices, powerLevels, settings[random.Next(settings.Length)], eligible, now);
+            FloorEvent[] decided;
+            try { decided = FloorDecider.Decide(command, state, now); }
+            catch (FloorRefused e)
+            {
+                refused.Add(e.Refusal);
+                continue;
+            }
+            var emergencyHolder = state is FloorState.Taken { Emergency: true } before ? before.Holder : null;
+            foreach (var e in decided)
             {
                 switch (e)
                 {
@@ -47,6 +64,11 @@ public sealed class floor_invariants_under_random_commands
                         Assert.Equal(lastEpoch + 1, g.Epoch);
                         Assert.True(g.How != GrantKind.QueueHandOver || eligible(g.Holder), "hand-over to an ineligible device");
                         (holder, lastEpoch) = (g.Holder, g.Epoch);
+                        break;
+                    case FloorRevoked { Reason: RevokeReason.Preempted } p:
+                        Assert.NotEqual(emergencyHolder, p.Holder); // nobody pre-empts an emergency
+                        Assert.NotNull(holder);
+                        holder = null;
                         break;
                     case FloorReleased or FloorRevoked:
                         Assert.NotNull(holder);
@@ -59,18 +81,26 @@ public sealed class floor_invariants_under_random_commands
                 state = FloorDecider.Evolve(state, e);
                 history.Add(e);
                 seen.Add(e is FloorRevoked r ? $"Revoked:{r.Reason}" : e is FloorGranted gr ? $"Granted:{gr.How}" : e.GetType().Name);
+                if (e is FloorGranted { Emergency: true }) seen.Add("Granted:Emergency");
             }
 
             Assert.Equal(lastEpoch, state.Epoch);
             switch (state)
             {
-                case Floor.Taken t:
+                case FloorState.Taken t:
                     Assert.Equal(holder, t.Holder);
-                    Assert.DoesNotContain(t.Holder, t.Queue);
-                    Assert.Equal(t.Queue.Count, t.Queue.Distinct().Count());
+                    Assert.DoesNotContain(t.Holder, t.Waiting);
+                    Assert.Equal(t.Queue.Count, t.Waiting.Distinct().Count());
                     Assert.True(t.GrantedAt <= now && t.GrantedAt < t.ExpiresAt);
+                    // Priority order: emergency first, then power level, arrival order among equals (Evolve checks the last).
+                    Assert.All(t.Queue.Zip(t.Queue.Skip(1)), pair => Assert.True(pair.First.OutranksOrEquals(pair.Second), $"queue out of order: {pair}"));
+                    if (command is RequestFloor r && decided.OfType<FloorQueued>().Any())
+                    {
+                        Assert.True(t.Queue.Count <= r.Settings.MaxQueue, "queued past the room cap");
+                        Assert.True(t.Waiting.Count(d => d.UserId == r.Requester.UserId) <= r.Settings.MaxQueuePerUser, "queued past the user cap");
+                    }
                     break;
-                case Floor.Idle:
+                case FloorState.Idle:
                     Assert.Null(holder);
                     break;
                 default:
@@ -88,22 +118,27 @@ public sealed class floor_invariants_under_random_commands
                 .. Enum.GetValues<RevokeReason>().Select(r => $"Revoked:{r}"),
             ]),
             seen);
+        Assert.Contains("Granted:Emergency", seen);
+        Assert.Equal(Enum.GetValues<FloorRefusal>().ToHashSet(), refused);
         Assert.True(lastEpoch > 1_000, $"only {lastEpoch} grants in {Steps} steps");
     }
 
-    static FloorCommand NextCommand(Random random, Floor state, DeviceRef[] devices, Dictionary<DeviceRef, int> powerLevels,
+    static FloorDeciderCommand NextCommand(Random random, FloorState state, DeviceRef[] devices, Dictionary<DeviceRef, int> powerLevels,
         FloorSettings settings, Func<DeviceRef, bool> eligible, DateTimeOffset now)
     {
-        var taken = state as Floor.Taken;
+        var taken = state as FloorState.Taken;
         // Aim at the holder half the time, so releases and revokes often land.
         var device = taken is not null && random.Next(2) == 0 ? taken.Holder : devices[random.Next(devices.Length)];
         var epoch = random.Next(5) == 0 ? state.Epoch - random.Next(1, 3) : state.Epoch;
+        var priority = random.Next(8) switch { 0 or 1 => FloorPriority.Preempt, 2 => FloorPriority.Emergency, _ => FloorPriority.Normal };
         return random.Next(100) switch
         {
-            < 40 => new RequestFloor(Room, device, random.Next(4) == 0 ? FloorPriority.Preempt : FloorPriority.Normal,
-                powerLevels[device], taken is null ? null : powerLevels[taken.Holder], settings),
-            < 55 => new ReleaseFloor(Room, device, epoch, settings, eligible),
-            < 70 => new RevokeFloor(Room, device, HandlerReasons[random.Next(HandlerReasons.Length)], settings, eligible),
+            < 40 => new RequestFloor(Room, device, priority, powerLevels[device], taken is null ? null : powerLevels[taken.Holder], settings,
+                HasConsent: random.Next(20) != 0),
+            < 52 => new ReleaseFloor(Room, device, epoch, settings, eligible),
+            < 64 => new RevokeFloor(Room, device, HandlerReasons[random.Next(HandlerReasons.Length)], settings, eligible),
+            < 70 => new ModerateFloor(Room, devices[random.Next(devices.Length)], powerLevels[devices[random.Next(devices.Length)]], 50,
+                device.UserId, random.Next(2) == 0 ? device.DeviceId : null, powerLevels[device], settings, eligible),
             < 85 => new CheckMaxTalk(Room, epoch, settings, eligible),
             _ => new CheckEndOfMedia(Room, epoch, random.Next(3) == 0 ? null : now - TimeSpan.FromMilliseconds(random.Next(0, 6_000)), settings, eligible),
         };

@@ -10,11 +10,11 @@ public sealed class floor_view_and_wire_names
 {
     [Fact]
     public void an_idle_floor_reads_state_epoch_and_an_empty_queue() =>
-        Assert.Equal("""{"state":"idle","epoch":3,"queue":[]}""", JsonSerializer.Serialize(FloorView.From(new Floor.Idle(3))));
+        Assert.Equal("""{"state":"idle","epoch":3,"queue":[]}""", JsonSerializer.Serialize(FloorView.From(new FloorState.Idle(3))));
 
     [Fact]
     public void the_initial_floor_is_idle_at_epoch_zero() =>
-        Assert.Equal("""{"state":"idle","epoch":0,"queue":[]}""", JsonSerializer.Serialize(FloorView.From(Floor.Initial)));
+        Assert.Equal("""{"state":"idle","epoch":0,"queue":[]}""", JsonSerializer.Serialize(FloorView.From(FloorState.Initial)));
 
     [Fact]
     public void a_taken_floor_reads_holder_epoch_timestamps_and_queue()

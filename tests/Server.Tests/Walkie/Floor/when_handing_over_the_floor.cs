@@ -19,7 +19,7 @@ public sealed class when_handing_over_the_floor
             if (events.OfType<FloorGranted>().SingleOrDefault() is { } next) holders.Add(holder = next.Holder);
         }
         Assert.Equal([Bob, Carol, Dave], holders);
-        Assert.Equal(new Floor.Idle(4), FloorDecider.Replay(history));
+        Assert.Equal(new FloorState.Idle(4), FloorDecider.Replay(history));
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class when_handing_over_the_floor
                 LeftQueue(Bob, LeaveReason.SkippedIneligible, At(7)),
                 LeftQueue(Carol, LeaveReason.SkippedIneligible, At(7)),
                 Idle(1, "released", At(7)))
-            .ThenState(new Floor.Idle(1));
+            .ThenState(new FloorState.Idle(1));
 
     [Fact]
     public void a_revoke_hands_over_the_same_way() =>

@@ -26,7 +26,7 @@ public sealed class when_preempting_the_floor
     public void without_both_conditions_the_requester_is_queued_like_anyone(int requester, int holder) =>
         Given(AliceHolds())
             .When(Preempt(Bob, requester, holder), At(5))
-            .Then(Requested(Bob, At(5), FloorPriority.Preempt), Queued(Bob, 1, At(5)));
+            .Then(Requested(Bob, At(5), FloorPriority.Preempt), Queued(Bob, 1, At(5), requester));
 
     [Fact]
     public void without_both_conditions_and_without_a_queue_the_requester_is_denied() =>
@@ -38,19 +38,19 @@ public sealed class when_preempting_the_floor
     public void normal_priority_never_preempts_whatever_the_power_levels() =>
         Given(AliceHolds())
             .When(Request(Bob, FloorPriority.Normal, powerLevel: 100, holderPowerLevel: 0), At(5))
-            .Then(Requested(Bob, At(5)), Queued(Bob, 1, At(5)));
+            .Then(Requested(Bob, At(5)), Queued(Bob, 1, At(5), 100));
 
     [Fact]
     public void an_unknown_holder_power_level_never_preempts() =>
         Given(AliceHolds())
             .When(Preempt(Bob, 100, holderPowerLevel: null), At(5))
-            .Then(Requested(Bob, At(5), FloorPriority.Preempt), Queued(Bob, 1, At(5)));
+            .Then(Requested(Bob, At(5), FloorPriority.Preempt), Queued(Bob, 1, At(5), 100));
 
     [Fact]
     public void the_threshold_comes_from_the_room_settings() =>
         Given(AliceHolds())
             .When(Preempt(Bob, 50, 0, Settings with { PreemptPowerLevel = 75 }), At(5))
-            .Then(Requested(Bob, At(5), FloorPriority.Preempt), Queued(Bob, 1, At(5)));
+            .Then(Requested(Bob, At(5), FloorPriority.Preempt), Queued(Bob, 1, At(5), 50));
 
     [Fact]
     public void pre_emption_works_when_the_room_has_no_queue() =>

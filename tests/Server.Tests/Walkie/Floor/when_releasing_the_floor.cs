@@ -11,7 +11,7 @@ public sealed class when_releasing_the_floor
         var acted = Given(AliceHolds())
             .When(Release(Alice, 1), At(7))
             .Then(Released(Alice, 1, At(7)), Idle(1, "released", At(7)))
-            .ThenState(new Floor.Idle(1));
+            .ThenState(new FloorState.Idle(1));
         Assert.Equal(new FloorOutcome.None(), FloorOutcome.For(Alice, acted.Before, acted.Events));
     }
 

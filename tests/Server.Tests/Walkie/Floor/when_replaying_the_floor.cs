@@ -8,14 +8,14 @@ public sealed class when_replaying_the_floor
     [Fact]
     public void replaying_the_decided_events_gives_the_state_the_decisions_were_made_on()
     {
-        var commands = new (FloorCommand Command, DateTimeOffset At)[]
+        var commands = new (FloorDeciderCommand Command, DateTimeOffset At)[]
         {
             (Request(Alice), T0), (Request(Bob), At(1)), (Request(Carol), At(2)), (Request(Dave), At(3)),
             (Release(Carol, 0), At(4)), (EndOfMediaDue(1, At(3)), At(7)), (Request(Carol), At(8)),
             (Preempt(Alice, 100, 0), At(9)), (MaxTalkDue(3), At(39)), (Revoke(Dave, RevokeReason.LeftRoom), At(40)),
             (Release(Carol, 5), At(41)), (Request(Bob), At(42)),
         };
-        var state = Floor.Initial;
+        var state = FloorState.Initial;
         var history = new List<FloorEvent>();
         foreach (var (command, at) in commands)
         {

@@ -14,7 +14,7 @@ public sealed class when_revoking_the_floor
         Given(AliceHolds())
             .When(Revoke(Alice, reason), At(6))
             .Then(Revoked(Alice, 1, reason, At(6)), Idle(1, wire, At(6)))
-            .ThenState(new Floor.Idle(1));
+            .ThenState(new FloorState.Idle(1));
 
     [Theory]
     [InlineData(RevokeReason.ConsentExpired)]

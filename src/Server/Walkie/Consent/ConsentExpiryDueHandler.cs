@@ -1,5 +1,8 @@
 namespace WalkieTalkie.Server.Walkie.Consent;
 
+/// <summary>The durable expiry timer of one consent, carrying the expires_at it was set for (a renewal makes it a no-op).</summary>
+public sealed record ConsentExpiryDue(string RoomId, DeviceRef Device, DateTimeOffset DueAt);
+
 /// <summary>
 /// The durable expiry backstop (scheduled through the outbox with every timed consent). The in-process timer set after
 /// the same commit usually got there first; then, or after a renewal, the decider does nothing.
