@@ -133,7 +133,7 @@ public sealed class WalkieStream : IAudioFrameSink, IAsyncDisposable
             return;
         }
         var connection = await EnsureOpenAsync(resubscribe: true, cancellationToken);
-        byte[] json = ControlMessageJson.Serialize(message);
+        byte[] json = ControlJson.Serialize(message);
         await EnqueueAsync(connection, json, json.Length, WebSocketMessageType.Text, pooled: false, cancellationToken);
     }
 
@@ -276,7 +276,7 @@ public sealed class WalkieStream : IAudioFrameSink, IAsyncDisposable
         lock (_gate) _pendingSubscribes.Add(reply);
         try
         {
-            byte[] json = ControlMessageJson.Serialize(new ClientMessage.Subscribe(rooms));
+            byte[] json = ControlJson.Serialize(new ClientMessage.Subscribe(rooms));
             await EnqueueAsync(connection, json, json.Length, WebSocketMessageType.Text, pooled: false, cancellationToken);
             return await reply.Task.WaitAsync(_options.ReplyTimeout, cancellationToken);
         }
@@ -382,7 +382,7 @@ public sealed class WalkieStream : IAudioFrameSink, IAsyncDisposable
                     continue;
                 }
                 if (result.MessageType == WebSocketMessageType.Text)
-                    Dispatch(ControlMessageJson.ParseServer(buffer.AsSpan(0, length)));
+                    Dispatch(ControlJson.ParseServer(buffer.AsSpan(0, length)));
                 else
                     OnAudioFrame(buffer.AsSpan(0, length));
             }

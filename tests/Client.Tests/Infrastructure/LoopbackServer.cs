@@ -74,7 +74,7 @@ public sealed class ServerPeer(WebSocket socket)
         } while (!result.EndOfMessage);
 
         if (result.MessageType == WebSocketMessageType.Text)
-            return new Received.Control(ControlMessageJson.ParseClient(buffer.AsSpan(0, length)));
+            return new Received.Control(ControlJson.ParseClient(buffer.AsSpan(0, length)));
         Assert.True(AudioFrame.TryParse(buffer.AsSpan(0, length), out var header, out var payload, out var reject), $"Malformed frame from the client: {reject}");
         return new Received.Frame(header, buffer.AsSpan(0, length)[payload].ToArray());
     }
@@ -91,7 +91,7 @@ public sealed class ServerPeer(WebSocket socket)
     public async Task SendAsync(ServerMessage message)
     {
         await _sendLock.WaitAsync();
-        try { await Socket.SendAsync(ControlMessageJson.Serialize(message), WebSocketMessageType.Text, true, CancellationToken.None); }
+        try { await Socket.SendAsync(ControlJson.Serialize(message), WebSocketMessageType.Text, true, CancellationToken.None); }
         finally { _sendLock.Release(); }
     }
 
