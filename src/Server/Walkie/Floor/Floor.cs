@@ -14,8 +14,6 @@ public static class FloorStream
     public static string Id(string roomId) => $"floor:{roomId}";
 }
 
-public enum FloorPriority { Normal, Preempt }
-
 public enum GrantKind { Requested, QueueHandOver, Preemption }
 
 public enum DenyReason { Taken }
