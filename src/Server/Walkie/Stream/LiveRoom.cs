@@ -81,4 +81,4 @@ sealed class EpochCheck(long epoch)
 }
 
 /// <summary>A frame waiting for the floor check: from a local connection, or (From null) relayed by another process.</summary>
-readonly record struct HeldFrame(StreamConnection? From, byte[] Bytes, uint Seq, Range Payload);
+readonly record struct HeldFrame(StreamConnection? From, byte[] Bytes, uint Seq, Range Payload, long Arrived);

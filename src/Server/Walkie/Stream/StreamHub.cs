@@ -16,7 +16,7 @@ namespace WalkieTalkie.Server.Walkie.Stream;
 /// Floor changes become control messages here and, through <see cref="StreamSignals"/>, in the other processes.
 /// </summary>
 public sealed class StreamHub(
-    IDocumentStore store, IServiceProvider services, IMediaActivity media, BurstTracker bursts, StreamSignals signals,
+    IDocumentStore store, IServiceProvider services, IMediaActivity media, BurstTracker bursts, StreamSignals signals, StreamMetrics metrics,
     IOptions<StreamOptions> options, TimeProvider clock, ILogger<StreamHub> logger) : IFloorChangeListener, IConsentChangeListener
 {
     readonly ConcurrentDictionary<string, LiveRoom> _rooms = new();
@@ -33,6 +33,7 @@ public sealed class StreamHub(
     /// <summary>Times a frame's epoch was newer than this process knew and the committed floor was read (for tests).</summary>
     public long FloorChecks => Interlocked.Read(ref _floorChecks);
     public int Connections => _connections.Count;
+    public int Listeners => _rooms.Values.Sum(r => r.Listeners.Length);
 
     /// <summary>This process's open streams of one device (for diagnostics, tests and benchmarks).</summary>
     public IReadOnlyList<StreamConnection> ConnectionsOf(DeviceRef device) => _connections.Values.Where(c => c.Device == device).ToList();
@@ -134,6 +135,7 @@ public sealed class StreamHub(
     /// </summary>
     public bool Relay(StreamConnection from, ReadOnlyMemory<byte> frame)
     {
+        var arrived = clock.GetTimestamp();
         if (!AudioFrame.TryParse(frame.Span, out var header, out var payload, out _)
             || !_channels.TryGetValue(header.Channel, out var room)
             || !from.Rooms.ContainsKey(room.RoomId))
@@ -143,23 +145,24 @@ public sealed class StreamHub(
 
         if (room.Holder == from.Device && header.Epoch == (uint)room.Epoch && room.Check?.Epoch != header.Epoch)
         {
-            Accept(room, from, frame.ToArray(), header.Seq, payload);
+            Accept(room, from, frame.ToArray(), header.Seq, payload, arrived);
             return true;
         }
-        return RelayUnsure(room, new HeldFrame(from, frame.ToArray(), header.Seq, payload), header.Epoch);
+        return RelayUnsure(room, new HeldFrame(from, frame.ToArray(), header.Seq, payload, arrived), header.Epoch);
     }
 
     /// <summary>A frame relayed by another process: same room, so the same bytes with this process's channel.</summary>
     public void RelayRemote(string roomId, long epoch, byte[] frame)
     {
+        var arrived = clock.GetTimestamp();
         if (!_rooms.TryGetValue(roomId, out var room) || !AudioFrame.TryParse(frame, out var header, out var payload)) return;
         AudioFrame.RewriteChannel(frame, room.Channel);
         if (epoch == room.Epoch && room.Check?.Epoch != epoch)
         {
-            Accept(room, null, frame, header.Seq, payload);
+            Accept(room, null, frame, header.Seq, payload, arrived);
             return;
         }
-        RelayUnsure(room, new HeldFrame(null, frame, header.Seq, payload), (uint)epoch);
+        RelayUnsure(room, new HeldFrame(null, frame, header.Seq, payload, arrived), (uint)epoch);
     }
 
     /// <summary>The slow path, under the room's lock: current after all, waiting for a floor check, late, or invalid.</summary>
@@ -181,7 +184,7 @@ public sealed class StreamHub(
             }
             else if (IsCurrent(room, frame, epoch))
             {
-                Accept(room, frame.From, frame.Bytes, frame.Seq, frame.Payload);
+                Accept(room, frame.From, frame.Bytes, frame.Seq, frame.Payload, frame.Arrived);
                 return true;
             }
             else if (frame.From is null)
@@ -226,7 +229,7 @@ public sealed class StreamHub(
             {
                 if (IsCurrent(room, frame, (uint)check.Epoch))
                 {
-                    Accept(room, frame.From, frame.Bytes, frame.Seq, frame.Payload);
+                    Accept(room, frame.From, frame.Bytes, frame.Seq, frame.Payload, frame.Arrived);
                     continue;
                 }
                 Drop(FrameDropReason.NotHolder, valid: true);
@@ -238,7 +241,7 @@ public sealed class StreamHub(
     }
 
     /// <summary>A frame of the current grant: one copy (shared by every listener), end of media moved on, recorded, fanned out.</summary>
-    void Accept(LiveRoom room, StreamConnection? from, byte[] bytes, uint seq, Range payload)
+    void Accept(LiveRoom room, StreamConnection? from, byte[] bytes, uint seq, Range payload, long arrived)
     {
         var now = clock.GetUtcNow();
         var epoch = room.Epoch;
@@ -246,6 +249,7 @@ public sealed class StreamHub(
         if (from is not null) bursts.FrameRelayed(room.RoomId, epoch, from.Device, seq, bytes.AsSpan()[payload], now);
         Fanout(room, bytes, from?.Device ?? room.Holder, now.ToUnixTimeMilliseconds());
         if (from is not null && _options.RelayAcrossProcesses) signals.PublishAudio(room.RoomId, epoch, bytes);
+        metrics.Relayed(clock.GetElapsedTime(arrived));
     }
 
     bool Drop(FrameDropReason reason, bool valid)

@@ -13,6 +13,26 @@ public sealed class when_frames_race_the_floor(IntegrationFixture fixture)
 {
     static readonly byte[][] Packets = Enumerable.Range(0, 5).Select(i => Enumerable.Range(0, 40 + i).Select(b => (byte)(b * 7 + i)).ToArray()).ToArray();
 
+    /// <summary>The server meter's <c>walkie.stream.frames.dropped</c> for one reason, as an exporter would collect it.</summary>
+    static long DroppedFramesMetric(WalkieHost host, string reason)
+    {
+        var meter = host.Services.GetRequiredService<StreamMetrics>().Meter;
+        long value = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == meter && instrument.Name == "walkie.stream.frames.dropped") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, measurement, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "reason" && (string?)tag.Value == reason) value = measurement;
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return value;
+    }
+
     [Fact]
     public async Task every_frame_sent_at_once_after_an_http_grant_is_relayed_whichever_process_holds_the_stream()
     {
@@ -95,6 +115,7 @@ public sealed class when_frames_race_the_floor(IntegrationFixture fixture)
         var hub = host.Services.GetRequiredService<StreamHub>();
         var connection = Assert.Single(hub.ConnectionsOf(new ServerDevice(alice.UserId, alice.DeviceId)));
         Assert.Equal((0L, 100L), (connection.InvalidFrames, connection.LateFramesDropped));
+        Assert.True(DroppedFramesMetric(host, "late_for_ended_grant") >= 100, "the meter counts the quiet drops by reason");
 
         // Other invalid frames still count: a frame of an epoch it never held is held against it.
         await talker.SendFrameAsync(room.Id, epoch - 1, 0, Packets[0]);
