@@ -145,7 +145,7 @@ public sealed class StreamHub(
 
         if (room.Holder == from.Device && header.Epoch == (uint)room.Epoch && room.Check?.Epoch != header.Epoch)
         {
-            Accept(room, from, frame.ToArray(), header.Seq, payload, arrived);
+            Accept(room, header.Epoch, from, frame.ToArray(), header.Seq, payload, arrived);
             return true;
         }
         return RelayUnsure(room, new HeldFrame(from, frame.ToArray(), header.Seq, payload, arrived), header.Epoch);
@@ -159,7 +159,7 @@ public sealed class StreamHub(
         AudioFrame.RewriteChannel(frame, room.Channel);
         if (epoch == room.Epoch && room.Check?.Epoch != epoch)
         {
-            Accept(room, null, frame, header.Seq, payload, arrived);
+            Accept(room, epoch, null, frame, header.Seq, payload, arrived);
             return;
         }
         RelayUnsure(room, new HeldFrame(null, frame, header.Seq, payload, arrived), (uint)epoch);
@@ -184,7 +184,7 @@ public sealed class StreamHub(
             }
             else if (IsCurrent(room, frame, epoch))
             {
-                Accept(room, frame.From, frame.Bytes, frame.Seq, frame.Payload, frame.Arrived);
+                Accept(room, epoch, frame.From, frame.Bytes, frame.Seq, frame.Payload, frame.Arrived);
                 return true;
             }
             else if (frame.From is null)
@@ -223,28 +223,35 @@ public sealed class StreamHub(
         var rejected = new List<StreamConnection>();
         lock (room.Gate)
         {
-            if (snapshot is not null) room.SetFloor(snapshot.Holder, snapshot.Epoch, snapshot.Version, clock.GetTimestamp());
-            room.CheckedEpoch = Math.Max(room.CheckedEpoch, check.Epoch);
-            foreach (var frame in check.Frames)
+            try
             {
-                if (IsCurrent(room, frame, (uint)check.Epoch))
+                if (snapshot is not null) room.SetFloor(snapshot.Holder, snapshot.Epoch, snapshot.Version, clock.GetTimestamp());
+                // An unreadable floor is asked again by the next frame, and its frames are not held against the sender.
+                if (snapshot is not null) room.CheckedEpoch = Math.Max(room.CheckedEpoch, check.Epoch);
+                foreach (var frame in check.Frames)
                 {
-                    Accept(room, frame.From, frame.Bytes, frame.Seq, frame.Payload, frame.Arrived);
-                    continue;
+                    if (IsCurrent(room, frame, (uint)check.Epoch))
+                    {
+                        Accept(room, check.Epoch, frame.From, frame.Bytes, frame.Seq, frame.Payload, frame.Arrived);
+                        continue;
+                    }
+                    Drop(FrameDropReason.NotHolder, valid: true);
+                    if (frame.From is not null && snapshot is not null) rejected.Add(frame.From);
                 }
-                Drop(FrameDropReason.NotHolder, valid: true);
-                if (frame.From is not null) rejected.Add(frame.From);
             }
-            room.Check = null; // after the held frames: a later frame of this epoch cannot overtake them
+            catch (Exception e) { logger.LogWarning(e, "Relaying the held frames of {Room}/{Epoch} failed", room.RoomId, check.Epoch); }
+            finally
+            {
+                room.Check = null; // after the held frames: a later frame of this epoch cannot overtake them
+            }
         }
         foreach (var connection in rejected) connection.RejectFrame();
     }
 
     /// <summary>A frame of the current grant: one copy (shared by every listener), end of media moved on, recorded, fanned out.</summary>
-    void Accept(LiveRoom room, StreamConnection? from, byte[] bytes, uint seq, Range payload, long arrived)
+    void Accept(LiveRoom room, long epoch, StreamConnection? from, byte[] bytes, uint seq, Range payload, long arrived)
     {
         var now = clock.GetUtcNow();
-        var epoch = room.Epoch;
         media.FrameReceived(room.RoomId, epoch, now);
         if (from is not null) bursts.FrameRelayed(room.RoomId, epoch, from.Device, seq, bytes.AsSpan()[payload], now);
         Fanout(room, bytes, from?.Device ?? room.Holder, now.ToUnixTimeMilliseconds());
