@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using WalkieTalkie.Audio;
+using WalkieTalkie.Protocol;
 
 namespace WalkieTalkie.Bench.Relay;
 
@@ -13,7 +13,7 @@ namespace WalkieTalkie.Bench.Relay;
 /// The baseline: the least a WebSocket fan-out on Kestrel can do. No auth, no floor, no database, no validation:
 /// every binary message from a `/talk?room=r` socket is copied once and queued to every subscribed `/listen?room=r`
 /// socket, each with a bounded drop-oldest queue and its own send loop, as in the real relay. A listener subscribes
-/// with any text message (answered `{"type":"subscribed"}`), so late entry is comparable.
+/// with any text message (answered `subscribed`), so late entry is comparable.
 /// </summary>
 sealed class BaselineServer : IAsyncDisposable
 {
@@ -47,21 +47,15 @@ sealed class BaselineServer : IAsyncDisposable
     {
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
         var room = http.Request.Query["room"].ToString();
-        var buffer = new byte[AudioFrame.MaxFrameSize + 1];
+        using var reader = new WebSocketMessageReader(socket, AudioFrame.MaxFrameSize, AudioFrame.MaxFrameSize + 1);
         try
         {
             while (true)
             {
-                var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    result = await socket.ReceiveAsync(buffer.AsMemory(Math.Min(length, buffer.Length - 1)), http.RequestAborted);
-                    length = Math.Min(length + result.Count, buffer.Length);
-                } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-                if (result.MessageType == WebSocketMessageType.Close) return;
-                if (result.MessageType != WebSocketMessageType.Binary) continue;
-                var frame = buffer.AsSpan(0, length).ToArray(); // one copy, shared by every listener
+                var message = await reader.ReadAsync(http.RequestAborted);
+                if (message.IsClose) return;
+                if (message.Type != WebSocketMessageType.Binary || message.TooLarge) continue;
+                var frame = message.Data.ToArray(); // one copy, shared by every listener
                 Channel<(byte[] Bytes, bool Text)>[]? listeners;
                 lock (_gate) _rooms.TryGetValue(room, out listeners);
                 foreach (var listener in listeners ?? []) listener.Writer.TryWrite((frame, false));
@@ -80,18 +74,16 @@ sealed class BaselineServer : IAsyncDisposable
             _ => Interlocked.Increment(ref _dropped));
         var sending = SendLoopAsync(socket, queue.Reader, http.RequestAborted);
         var subscribed = false;
-        var buffer = new byte[4096];
+        using var reader = new WebSocketMessageReader(socket, 4096);
         try
         {
             while (true)
             {
-                ValueWebSocketReceiveResult result;
-                do result = await socket.ReceiveAsync(buffer.AsMemory(), http.RequestAborted);
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-                if (result.MessageType == WebSocketMessageType.Close) return;
-                if (result.MessageType != WebSocketMessageType.Text || subscribed) continue;
+                var message = await reader.ReadAsync(http.RequestAborted);
+                if (message.IsClose) return;
+                if (message.Type != WebSocketMessageType.Text || subscribed) continue;
                 subscribed = true;
-                queue.Writer.TryWrite((Encoding.UTF8.GetBytes("""{"type":"subscribed"}"""), true));
+                queue.Writer.TryWrite((ControlJson.Serialize(new ServerMessage.Subscribed(new Dictionary<string, ushort>())), true));
                 lock (_gate) _rooms[room] = [.. _rooms.GetValueOrDefault(room, []), queue];
             }
         }

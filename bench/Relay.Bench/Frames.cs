@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using WalkieTalkie.Audio;
+using WalkieTalkie.Protocol;
 
 namespace WalkieTalkie.Bench.Relay;
 

@@ -1,3 +1,4 @@
+using ControlTypes = WalkieTalkie.Protocol.ControlTypes;
 using System.Diagnostics;
 
 namespace WalkieTalkie.Bench.Relay;
@@ -20,7 +21,7 @@ sealed class IdleClients : IAsyncDisposable
         await Parallel.ForEachAsync(Enumerable.Range(0, uris.Length), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
         {
             sockets[i] = await Listener.ConnectAsync(new Uri(uris[i]));
-            await sockets[i].RequestAsync(args[1], "subscribed", TimeSpan.FromSeconds(120));
+            await sockets[i].RequestAsync(args[1], ControlTypes.Subscribed, TimeSpan.FromSeconds(120));
         });
         Console.WriteLine("ready");
         while (await Console.In.ReadLineAsync() is "count") Console.WriteLine(sockets.Sum(s => s.Frames));

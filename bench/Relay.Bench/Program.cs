@@ -1,3 +1,4 @@
+using ControlTypes = WalkieTalkie.Protocol.ControlTypes;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -68,7 +69,7 @@ foreach (var target in order.Where(t => only == "" || t.Name.Equals(only, String
     foreach (var quiet in new IRelayTarget[] { baseline, walkie })
     {
         var socket = await Listener.ConnectAsync(quiet.IdleUri, count: true);
-        await socket.RequestAsync(quiet.Subscribe, "subscribed");
+        await socket.RequestAsync(quiet.Subscribe, ControlTypes.Subscribed);
         await Task.Delay(200); // whatever follows `subscribed` (e.g. floor.taken) is not idle traffic
         idle.Add((quiet, socket, socket.Counter!.BytesRead, socket.Counter.BytesWritten));
     }
@@ -171,7 +172,7 @@ async Task GrowAsync(IRelayTarget target, List<Listener> listeners, int n)
     await Parallel.ForEachAsync(Enumerable.Range(0, added.Length), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
     {
         var listener = await Listener.ConnectAsync(target.ListenerUri(offset + i));
-        await listener.RequestAsync(target.Subscribe, "subscribed", TimeSpan.FromSeconds(120));
+        await listener.RequestAsync(target.Subscribe, ControlTypes.Subscribed, TimeSpan.FromSeconds(120));
         added[i] = listener;
     });
     listeners.AddRange(added);

@@ -3,10 +3,9 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using WalkieTalkie.Audio;
+using WalkieTalkie.Protocol;
 
 namespace WalkieTalkie.Bench.Relay;
 
@@ -17,7 +16,7 @@ namespace WalkieTalkie.Bench.Relay;
 sealed class Listener : IAsyncDisposable
 {
     readonly ClientWebSocket _socket;
-    readonly byte[] _buffer = new byte[4096];
+    readonly WebSocketMessageReader _reader;
     readonly Task _receiving;
     sealed record Awaited(string Type, TaskCompletionSource<JsonObject> Reply)
     {
@@ -35,6 +34,7 @@ sealed class Listener : IAsyncDisposable
     Listener(ClientWebSocket socket, CountingStream? counter)
     {
         _socket = socket;
+        _reader = new WebSocketMessageReader(socket, 64 * 1024);
         Counter = counter;
         _receiving = ReceiveAsync();
     }
@@ -80,7 +80,7 @@ sealed class Listener : IAsyncDisposable
     public async Task<(double Subscribed, double FirstFrame)> SubscribeUntilFirstFrameAsync(string json, TimeSpan timeout)
     {
         var first = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var awaited = new Awaited("subscribed", new TaskCompletionSource<JsonObject>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var awaited = new Awaited(ControlTypes.Subscribed, new TaskCompletionSource<JsonObject>(TaskCreationOptions.RunContinuationsAsynchronously));
         _firstFrame = first;
         _awaiting = awaited;
         var sent = Stopwatch.GetTimestamp();
@@ -96,33 +96,26 @@ sealed class Listener : IAsyncDisposable
         {
             while (true)
             {
-                var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    // Messages longer than the buffer keep overwriting its end: only short ones are read.
-                    result = await _socket.ReceiveAsync(_buffer.AsMemory(Math.Min(length, _buffer.Length - 1)), CancellationToken.None);
-                    length = Math.Min(length + result.Count, _buffer.Length);
-                } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-                if (result.MessageType == WebSocketMessageType.Close) return;
+                var received = await _reader.ReadAsync(CancellationToken.None);
+                if (received.IsClose) return;
                 var at = Stopwatch.GetTimestamp();
-                if (result.MessageType == WebSocketMessageType.Binary)
+                if (received.Type == WebSocketMessageType.Binary)
                 {
-                    if (length >= AudioFrame.HeaderSize) Recorder.Current?.Record(BinaryPrimitives.ReadUInt32BigEndian(_buffer.AsSpan(8, 4)), at);
+                    if (AudioFrame.TryParse(received.Span, out var header, out Range _)) Recorder.Current?.Record(header.Seq, at);
                     Volatile.Write(ref _frames, _frames + 1);
                     LastFrameAt = at;
                     _firstFrame?.TrySetResult(at);
                     continue;
                 }
-                if (_awaiting is not { } awaiting) continue;
-                var message = JsonNode.Parse(_buffer.AsSpan(0, length)) as JsonObject;
+                if (_awaiting is not { } awaiting || received.TooLarge) continue;
+                var message = JsonNode.Parse(received.Span) as JsonObject;
                 var type = message?["type"]?.GetValue<string>();
                 if (type == awaiting.Type)
                 {
                     awaiting.At = at;
                     awaiting.Reply.TrySetResult(message!);
                 }
-                else if (type == "error" || type == "floor.denied")
+                else if (type is ControlTypes.Error or ControlTypes.FloorDenied)
                     awaiting.Reply.TrySetException(new InvalidOperationException($"waiting for {awaiting.Type}, got {message!.ToJsonString()}"));
             }
         }
@@ -133,6 +126,7 @@ sealed class Listener : IAsyncDisposable
     {
         _socket.Abort(); // a reset, as a phone dropping off the network: quick for thousands of sockets
         await _receiving;
+        _reader.Dispose();
         _socket.Dispose();
     }
 }
@@ -164,8 +158,8 @@ sealed class Talker : IAsyncDisposable
         return new Talker(socket, packets);
     }
 
-    public Task SendAsync(object message) =>
-        _socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(message), WebSocketMessageType.Text, true, CancellationToken.None);
+    public Task SendAsync(ClientMessage message) =>
+        _socket.SendAsync(ControlJson.Serialize(message), WebSocketMessageType.Text, true, CancellationToken.None);
 
     /// <summary>The next control message of that type; others before it are skipped.</summary>
     public async Task<JsonObject> NextAsync(string type, TimeSpan timeout)
@@ -176,7 +170,7 @@ sealed class Talker : IAsyncDisposable
             var message = await _control.Reader.ReadAsync(cts.Token);
             var got = message["type"]?.GetValue<string>();
             if (got == type) return message;
-            if (got is "error" or "floor.denied" or "floor.revoked") throw new InvalidOperationException($"waiting for {type}, got {message.ToJsonString()}");
+            if (got is ControlTypes.Error or ControlTypes.FloorDenied or ControlTypes.FloorRevoked) throw new InvalidOperationException($"waiting for {type}, got {message.ToJsonString()}");
         }
     }
 
@@ -235,22 +229,16 @@ sealed class Talker : IAsyncDisposable
 
     async Task ReceiveAsync()
     {
-        var buffer = new byte[64 * 1024];
+        using var reader = new WebSocketMessageReader(_socket, 64 * 1024);
         try
         {
             while (true)
             {
-                var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
+                var received = await reader.ReadAsync(CancellationToken.None);
+                if (received.IsClose) return;
+                if (received.Type == WebSocketMessageType.Text && !received.TooLarge && JsonNode.Parse(received.Span) is JsonObject message)
                 {
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(Math.Min(length, buffer.Length - 1)), CancellationToken.None);
-                    length = Math.Min(length + result.Count, buffer.Length);
-                } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-                if (result.MessageType == WebSocketMessageType.Close) return;
-                if (result.MessageType == WebSocketMessageType.Text && JsonNode.Parse(buffer.AsSpan(0, length)) is JsonObject message)
-                {
-                    if (message["type"]?.GetValue<string>() is "floor.revoked" or "error")
+                    if (message["type"]?.GetValue<string>() is ControlTypes.FloorRevoked or ControlTypes.Error)
                         Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] talker got {message.ToJsonString()}");
                     _control.Writer.TryWrite(message);
                 }

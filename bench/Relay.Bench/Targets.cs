@@ -1,8 +1,13 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using WalkieTalkie.Server.Walkie;
 using WalkieTalkie.Server.Walkie.Stream;
+using ClientMessage = WalkieTalkie.Protocol.ClientMessage;
+using ControlJson = WalkieTalkie.Protocol.ControlJson;
+using ControlTypes = WalkieTalkie.Protocol.ControlTypes;
+using FloorPriority = WalkieTalkie.Protocol.FloorPriority;
 
 namespace WalkieTalkie.Bench.Relay;
 
@@ -28,7 +33,7 @@ sealed class BaselineTarget(BaselineServer server, byte[][] packets) : IRelayTar
     Talker? _talker;
 
     public string Name => "baseline";
-    public string Subscribe => """{"type":"subscribe"}""";
+    public string Subscribe => Encoding.UTF8.GetString(ControlJson.Serialize(new ClientMessage.Subscribe([])));
     public Uri ListenerUri(int index) => new(Ws(server.BaseAddress), "/listen?room=bench");
     public Uri IdleUri => new(Ws(server.BaseAddress), "/listen?room=idle");
 
@@ -69,7 +74,7 @@ sealed class WalkieTarget(WebApplication app, Uri baseAddress, byte[][] packets)
     public string Name => "WalkieTalkie";
     public string RoomId => _roomId;
     public IReadOnlyList<MatrixClient> Devices => _devices;
-    public string Subscribe => JsonSerializer.Serialize(new { type = "subscribe", rooms = new[] { _roomId } });
+    public string Subscribe => Encoding.UTF8.GetString(ControlJson.Serialize(new ClientMessage.Subscribe([_roomId])));
     public StreamHub Hub => app.Services.GetRequiredService<StreamHub>();
 
     public Uri ListenerUri(int index) => StreamUri(_devices[index % _devices.Count]);
@@ -116,20 +121,20 @@ sealed class WalkieTarget(WebApplication app, Uri baseAddress, byte[][] packets)
         if (_talker is null)
         {
             var talker = await Talker.ConnectAsync(StreamUri(_owner), packets);
-            await talker.SendAsync(new { type = "subscribe", rooms = new[] { _roomId } });
-            talker.Channel = (await talker.NextAsync("subscribed", TimeSpan.FromSeconds(30)))["channels"]![_roomId]!.GetValue<ushort>();
+            await talker.SendAsync(new ClientMessage.Subscribe([_roomId]));
+            talker.Channel = (await talker.NextAsync(ControlTypes.Subscribed, TimeSpan.FromSeconds(30)))["channels"]![_roomId]!.GetValue<ushort>();
             _talker = talker;
         }
-        await _talker.SendAsync(new { type = "floor.request", room_id = _roomId, priority = "normal" });
-        _talker.Epoch = (uint)(await _talker.NextAsync("floor.granted", TimeSpan.FromSeconds(30)))["epoch"]!.GetValue<long>();
+        await _talker.SendAsync(new ClientMessage.FloorRequest(_roomId, FloorPriority.Normal));
+        _talker.Epoch = (uint)(await _talker.NextAsync(ControlTypes.FloorGranted, TimeSpan.FromSeconds(30)))["epoch"]!.GetValue<long>();
         return _talker;
     }
 
     public async Task StopTalkingAsync()
     {
         if (_talker is null) return;
-        await _talker.SendAsync(new { type = "floor.release", room_id = _roomId, epoch = _talker.Epoch });
-        await _talker.NextAsync("floor.idle", TimeSpan.FromSeconds(30));
+        await _talker.SendAsync(new ClientMessage.FloorRelease(_roomId, _talker.Epoch));
+        await _talker.NextAsync(ControlTypes.FloorIdle, TimeSpan.FromSeconds(30));
     }
 
     public long QueueDrops() => _devices.Distinct().Sum(d => Hub.ConnectionsOf(new DeviceRef(d.UserId, d.DeviceId)).Sum(c => c.AudioDropped));

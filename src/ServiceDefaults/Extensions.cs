@@ -50,7 +50,8 @@ public static class Extensions
                     // Health probes and long-lived sync polls would drown the traces.
                     o.Filter = ctx => !ctx.Request.Path.StartsWithSegments(HealthEndpointPath)
                                       && !ctx.Request.Path.StartsWithSegments(AlivenessEndpointPath))
-                .AddHttpClientInstrumentation());
+                .AddHttpClientInstrumentation()
+                .AddProcessor(new BackgroundDatabaseSpansDropped()));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
@@ -70,5 +71,18 @@ public static class Extensions
         app.MapHealthChecks(HealthEndpointPath);
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
         return app;
+    }
+}
+
+/// <summary>
+/// Drops database spans that belong to no request: Wolverine's 1 s polling (scheduled jobs, durability agents) and other
+/// background commands would otherwise fill the trace list; the same commands inside a request's trace are kept.
+/// </summary>
+sealed class BackgroundDatabaseSpansDropped : BaseProcessor<System.Diagnostics.Activity>
+{
+    public override void OnStart(System.Diagnostics.Activity activity)
+    {
+        if (activity.Parent is null && activity.ParentSpanId == default && activity.Source.Name == "Npgsql")
+            activity.ActivityTraceFlags &= ~System.Diagnostics.ActivityTraceFlags.Recorded;
     }
 }

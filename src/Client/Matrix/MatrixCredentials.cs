@@ -5,6 +5,3 @@ public sealed record MatrixCredentials(Uri Homeserver, string UserId, string Dev
 
 /// <summary>The answer of <c>GET /account/whoami</c>.</summary>
 public sealed record WhoAmI(string UserId, string? DeviceId);
-
-/// <summary>A user's device, as the floor endpoints name holders and queue entries.</summary>
-public sealed record DeviceRef(string UserId, string DeviceId);

@@ -3,26 +3,7 @@ using WalkieTalkie.Client.Matrix;
 
 namespace WalkieTalkie.Client.Walkie;
 
-public enum FloorPriority { Normal, Preempt }
-
 public enum FloorState { Idle, Taken }
-
-public static class FloorPriorityWire
-{
-    public static string ToWire(this FloorPriority priority) => priority switch
-    {
-        FloorPriority.Normal => "normal",
-        FloorPriority.Preempt => "preempt",
-        _ => throw new ArgumentOutOfRangeException(nameof(priority), priority, null),
-    };
-
-    public static FloorPriority Parse(string? wire) => wire switch
-    {
-        null or "normal" => FloorPriority.Normal,
-        "preempt" => FloorPriority.Preempt,
-        _ => throw new InvalidDataException($"Unknown floor priority \"{wire}\"."),
-    };
-}
 
 /// <summary>The answer of <c>PUT .../consent</c>: the consenting device and when its consent ends (null = permanent).</summary>
 public sealed record ConsentGrant(string DeviceId, long? ExpiresTs)

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
-using WalkieTalkie.Audio;
 using WalkieTalkie.Client.Live;
 
 namespace WalkieTalkie.Client.Tests.Infrastructure;
@@ -57,26 +56,20 @@ public abstract record Received
 public sealed class ServerPeer(WebSocket socket)
 {
     private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly WebSocketMessageReader _reader = new(socket, 64 * 1024);
 
     public WebSocket Socket { get; } = socket;
 
     public async Task<Received> ReceiveAsync()
     {
-        var buffer = new byte[64 * 1024];
-        int length = 0;
-        ValueWebSocketReceiveResult result;
-        do
-        {
-            result = await Socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).AsTask().WaitAsync(LoopbackServer.Patience);
-            if (result.MessageType == WebSocketMessageType.Close)
-                return new Received.Close(Socket.CloseStatus);
-            length += result.Count;
-        } while (!result.EndOfMessage);
-
-        if (result.MessageType == WebSocketMessageType.Text)
-            return new Received.Control(ControlMessageJson.ParseClient(buffer.AsSpan(0, length)));
-        Assert.True(AudioFrame.TryParse(buffer.AsSpan(0, length), out var header, out var payload, out var reject), $"Malformed frame from the client: {reject}");
-        return new Received.Frame(header, buffer.AsSpan(0, length)[payload].ToArray());
+        var message = await _reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(LoopbackServer.Patience);
+        if (message.IsClose)
+            return new Received.Close(Socket.CloseStatus);
+        Assert.False(message.TooLarge, "The client sent a message over 64 KiB");
+        if (message.Type == WebSocketMessageType.Text)
+            return new Received.Control(ControlJson.ParseClient(message.Span));
+        Assert.True(AudioFrame.TryParse(message.Span, out var header, out var payload, out var reject), $"Malformed frame from the client: {reject}");
+        return new Received.Frame(header, message.Span[payload].ToArray());
     }
 
     public async Task<T> ReceiveControlAsync<T>() where T : ClientMessage
@@ -91,7 +84,7 @@ public sealed class ServerPeer(WebSocket socket)
     public async Task SendAsync(ServerMessage message)
     {
         await _sendLock.WaitAsync();
-        try { await Socket.SendAsync(ControlMessageJson.Serialize(message), WebSocketMessageType.Text, true, CancellationToken.None); }
+        try { await Socket.SendAsync(ControlJson.Serialize(message), WebSocketMessageType.Text, true, CancellationToken.None); }
         finally { _sendLock.Release(); }
     }
 

@@ -1,3 +1,4 @@
+using WalkieTalkie.Protocol;
 using WalkieTalkie.Client.Matrix;
 using WalkieTalkie.Client.Walkie;
 

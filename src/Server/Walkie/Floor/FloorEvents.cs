@@ -5,12 +5,6 @@ public static class FloorStream
     public static string Id(string roomId) => $"floor:{roomId}";
 }
 
-/// <summary>
-/// <see cref="Emergency"/> pre-empts any holder that is not itself an emergency grant; it needs the room's
-/// <c>emergency_power_level</c>.
-/// </summary>
-public enum FloorPriority { Normal, Preempt, Emergency }
-
 public enum GrantKind { Requested, QueueHandOver, Preemption }
 
 public enum DenyReason { Taken }

@@ -31,6 +31,9 @@ public sealed class BurstTracker(IDocumentStore store, IEnumerable<IBurstObserve
     readonly Channel<BurstSummary> _ended = Channel.CreateUnbounded<BurstSummary>(new UnboundedChannelOptions { SingleReader = true });
     readonly IBurstObserver[] _observers = observers.ToArray();
 
+    /// <summary>Bursts with frames relayed by this process and no end yet.</summary>
+    public int ActiveBursts => _current.Count;
+
     sealed class Burst(long epoch, DeviceRef speaker, DateTimeOffset startedAt)
     {
         public readonly long Epoch = epoch;

@@ -1,10 +1,7 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using WalkieTalkie.Protocol;
 using WalkieTalkie.Server.Infrastructure;
 
 namespace WalkieTalkie.Server.Walkie.Stream;
@@ -19,7 +16,7 @@ public sealed class StreamConnection
     readonly WebSocket _socket;
     readonly StreamOptions _options;
     readonly Channel<byte[]> _audio;
-    readonly Channel<string> _control = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Channel<byte[]> _control = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     // One doorbell for both queues: awaiting each queue re-armed a waiter per frame, cancelling the last (a thrown OperationCanceledException and ~1 KB per frame per listener).
     readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
@@ -27,7 +24,7 @@ public sealed class StreamConnection
     readonly TimeProvider _clock;
     long _windowStart;
     int _framesThisSecond;
-    long _audioDropped, _invalid, _sent;
+    long _audioDropped, _invalid, _quiet, _sent;
     (WebSocketCloseStatus Status, string Reason)? _close;
 
     public DeviceRef Device { get; }
@@ -36,6 +33,8 @@ public sealed class StreamConnection
     public ConcurrentDictionary<string, Subscription> Rooms { get; } = new();
     public long AudioDropped => Interlocked.Read(ref _audioDropped);
     public long InvalidFrames => Interlocked.Read(ref _invalid);
+    /// <summary>Frames of this device's own just-ended grant, still in flight when it ended: dropped, not held against it.</summary>
+    public long LateFramesDropped => Interlocked.Read(ref _quiet);
     public long FramesSent => Interlocked.Read(ref _sent);
 
     public sealed class Subscription(ushort channel)
@@ -56,15 +55,20 @@ public sealed class StreamConnection
             _ => Interlocked.Increment(ref _audioDropped));
     }
 
-    public void Send(JsonObject message)
+    public void Send(ServerMessage message) => Send(ControlJson.Serialize(message));
+
+    /// <summary>Queues a serialized control message (shared bytes: a room-wide message is serialized once).</summary>
+    public void Send(byte[] utf8)
     {
-        if (_control.Writer.TryWrite(message.ToJsonString())) _wake.Writer.TryWrite(true);
+        if (_control.Writer.TryWrite(utf8)) _wake.Writer.TryWrite(true);
     }
 
     public void SendAudio(byte[] frame)
     {
         if (_audio.Writer.TryWrite(frame)) _wake.Writer.TryWrite(true);
     }
+
+    public void DropLateFrame() => Interlocked.Increment(ref _quiet);
 
     /// <summary>Counts an invalid frame; true when the connection crossed the limit and must be closed.</summary>
     public bool CountInvalid()
@@ -91,7 +95,7 @@ public sealed class StreamConnection
         return ++_framesThisSecond <= _options.MaxFramesPerSecond;
     }
 
-    public async Task RunAsync(Func<StreamConnection, JsonObject, Task> onControl, Func<StreamConnection, ReadOnlyMemory<byte>, bool> onFrame,
+    public async Task RunAsync(Func<StreamConnection, ClientMessage, Task> onControl, Func<StreamConnection, ReadOnlyMemory<byte>, bool> onFrame,
         CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -106,79 +110,63 @@ public sealed class StreamConnection
         }
     }
 
-    async Task ReceiveLoopAsync(Func<StreamConnection, JsonObject, Task> onControl, Func<StreamConnection, ReadOnlyMemory<byte>, bool> onFrame,
+    async Task ReceiveLoopAsync(Func<StreamConnection, ClientMessage, Task> onControl, Func<StreamConnection, ReadOnlyMemory<byte>, bool> onFrame,
         CancellationToken ct)
     {
-        // Held while idle: sized for one audio frame (2 KiB from the pool), not for the largest control message (Rent(16 KiB + 1) is 32 KiB).
-        var frameBuffer = ArrayPool<byte>.Shared.Rent(Audio.AudioFrame.MaxFrameSize + 1);
-        var buffer = frameBuffer;
+        // Held while idle: sized for one audio frame, grown for a long control message only (and given back after it).
+        using var reader = new WebSocketMessageReader(_socket, Math.Max(_options.MaxControlMessageBytes, AudioFrame.MaxFrameSize), AudioFrame.MaxFrameSize + 1);
         try
         {
             while (_socket.State == WebSocketState.Open)
             {
-                if (buffer != frameBuffer)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = frameBuffer;
-                }
-                var length = 0;
-                ValueWebSocketReceiveResult result;
-                var tooBig = false;
-                do
-                {
-                    if (length == buffer.Length)
-                    {
-                        if (buffer == frameBuffer)
-                        {
-                            // A longer message (a large control message): a larger buffer for this message only.
-                            buffer = ArrayPool<byte>.Shared.Rent(Math.Max(_options.MaxControlMessageBytes, Audio.AudioFrame.MaxFrameSize) + 1);
-                            frameBuffer.AsSpan(0, length).CopyTo(buffer);
-                        }
-                        else
-                        {
-                            tooBig = true; // keep reading to the end of the message, drop it
-                            length = 0;
-                        }
-                    }
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(length), ct);
-                    length += result.Count;
-                } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-                tooBig |= result.MessageType == WebSocketMessageType.Text && length > _options.MaxControlMessageBytes;
-
-                if (result.MessageType == WebSocketMessageType.Close)
+                var message = await reader.ReadAsync(ct);
+                if (message.IsClose)
                 {
                     await CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
                     return;
                 }
-                if (result.MessageType == WebSocketMessageType.Binary)
+                if (message.Type == WebSocketMessageType.Binary)
                 {
                     // An oversized frame is invalid; it is counted like any other invalid frame.
-                    var accepted = !tooBig && onFrame(this, buffer.AsMemory(0, length));
-                    if (!accepted && CountInvalid())
-                    {
-                        Send(StreamMessages.Error("M_LIMIT_EXCEEDED", $"More than {_options.MaxInvalidFrames} invalid audio frames in {_options.InvalidFrameWindow.TotalSeconds:0} s"));
-                        await CloseAsync(WebSocketCloseStatus.PolicyViolation, "too many invalid frames");
-                        return;
-                    }
+                    if ((message.TooLarge || !onFrame(this, message.Data)) && RejectFrame()) return;
                     continue;
                 }
-                if (tooBig)
+                if (message.TooLarge || message.Data.Length > _options.MaxControlMessageBytes)
                 {
-                    Send(StreamMessages.Error("M_TOO_LARGE", $"Control messages are limited to {_options.MaxControlMessageBytes} bytes"));
+                    Send(StreamMessages.Error(ProtocolErrors.TooLarge, $"Control messages are limited to {_options.MaxControlMessageBytes} bytes"));
                     await CloseAsync(WebSocketCloseStatus.MessageTooBig, "message too big");
                     return;
                 }
-                // The one JSON reader: also refuses repeated keys and strings PostgreSQL cannot store (U+0000).
-                if (MatrixBody.TryParseObject(buffer.AsSpan(0, length), out var message, out var refused)) await onControl(this, message);
-                else Send(StreamMessages.Error(refused.ErrCode, refused.Error));
+                // The one JSON reader first: it refuses repeated keys and strings PostgreSQL cannot store (U+0000).
+                if (!MatrixBody.TryParseObject(message.Span, out _, out var refused))
+                {
+                    Send(StreamMessages.Error(refused.ErrCode, refused.Error));
+                    continue;
+                }
+                ClientMessage control;
+                try { control = ControlJson.ParseClient(message.Span); }
+                catch (ControlMessageException e)
+                {
+                    // A floor.request that cannot be read is still answered as a request: floor.denied with the error.
+                    Send(e is { Type: ControlTypes.FloorRequest, RoomId: { } room }
+                        ? StreamMessages.Denied(room, e.Errcode, e.Message)
+                        : StreamMessages.Error(e.Errcode, e.Message, e.RoomId));
+                    continue;
+                }
+                await onControl(this, control);
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException) { }
-        finally
-        {
-            if (buffer != frameBuffer) ArrayPool<byte>.Shared.Return(buffer);
-            ArrayPool<byte>.Shared.Return(frameBuffer);
-        }
+    }
+
+    /// <summary>Counts an invalid frame; past the limit the connection gets <c>error</c> and is closed with 1008 (true).</summary>
+    public bool RejectFrame()
+    {
+        if (!CountInvalid()) return false;
+        Send(StreamMessages.Error(ProtocolErrors.LimitExceeded,
+            $"More than {_options.MaxInvalidFrames} invalid audio frames in {_options.InvalidFrameWindow.TotalSeconds:0} s"));
+        _ = CloseAsync(WebSocketCloseStatus.PolicyViolation, "too many invalid frames");
+        return true;
     }
 
     async Task SendLoopAsync(CancellationToken ct)
@@ -189,7 +177,7 @@ public sealed class StreamConnection
             {
                 if (_control.Reader.TryRead(out var text))
                 {
-                    await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, ct);
+                    await _socket.SendAsync(text, WebSocketMessageType.Text, true, ct);
                     continue;
                 }
                 if (_audio.Reader.TryRead(out var frame))
@@ -203,7 +191,7 @@ public sealed class StreamConnection
                 _wake.Reader.TryRead(out _);
             }
             // Completed: a control message queued as the queues closed (an `error`) still goes out before the close frame.
-            while (_control.Reader.TryRead(out var text)) await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, ct);
+            while (_control.Reader.TryRead(out var text)) await _socket.SendAsync(text, WebSocketMessageType.Text, true, ct);
             if (_close is { } close && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 await _socket.CloseOutputAsync(close.Status, close.Reason, ct);
         }

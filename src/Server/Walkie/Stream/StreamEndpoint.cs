@@ -1,6 +1,5 @@
-using System.Net.WebSockets;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using WalkieTalkie.Protocol;
 using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Infrastructure.Auth;
 using WalkieTalkie.Server.Walkie.Floor;
@@ -39,30 +38,25 @@ public static class StreamEndpoint
         return Results.Empty;
     }
 
-    static async Task OnControlAsync(StreamConnection connection, JsonObject message, StreamHub hub, FloorControl floor, CancellationToken ct)
+    static async Task OnControlAsync(StreamConnection connection, ClientMessage message, StreamHub hub, FloorControl floor, CancellationToken ct)
     {
-        var type = message.String("type");
-        var roomId = message.String("room_id");
         try
         {
-            switch (type)
+            switch (message)
             {
-                case "ping":
+                case ClientMessage.Ping:
                     connection.Send(StreamMessages.Pong());
                     break;
-                case "subscribe":
-                    var rooms = message["rooms"] is JsonArray array && array.All(r => r is JsonValue v && v.TryGetValue<string>(out _))
-                        ? array.Select(r => r!.GetValue<string>()).ToList()
-                        : throw new MatrixException(MatrixError.BadJson("`rooms` must be a list of room ids"));
+                case ClientMessage.Subscribe subscribe:
                     var before = connection.Rooms.Keys.ToHashSet();
-                    var refused = await hub.SubscribeAsync(connection, rooms, ct);
+                    var refused = await hub.SubscribeAsync(connection, subscribe.Rooms, ct);
                     foreach (var (room, error) in refused) connection.Send(StreamMessages.Error(error.ErrCode, error.Error, room));
                     connection.Send(StreamMessages.Subscribed(StreamHub.Channels(connection)));
                     hub.StartListening(connection, connection.Rooms.Keys.Where(r => !before.Contains(r)));
                     break;
-                case "floor.request":
-                    if (roomId is null) throw new MatrixException(MatrixError.BadJson("`room_id` is required"));
-                    var outcome = await floor.HandleAsync(new FloorCommand.Request(roomId, connection.Device, FloorPriorities.Parse(message)), ct);
+                case ClientMessage.FloorRequest request:
+                    var roomId = request.RoomId;
+                    var outcome = await floor.HandleAsync(new FloorCommand.Request(roomId, connection.Device, request.Priority), ct);
                     // New events reach the device through the floor change feed; a request that changed nothing is answered here.
                     if (!outcome.Changed)
                         connection.Send(outcome switch
@@ -70,25 +64,21 @@ public static class StreamEndpoint
                             FloorOutcome.Granted g => StreamMessages.Granted(roomId, g.Epoch, g.ExpiresAt),
                             FloorOutcome.Queued q => StreamMessages.Queued(roomId, q.Position),
                             FloorOutcome.Denied d => StreamMessages.Denied(roomId, WalkieErrors.FloorTakenCode, d.Reason.ToWire(), d.Holder),
-                            var other => StreamMessages.Error("M_UNKNOWN", $"Unexpected outcome {other}", roomId),
+                            var other => StreamMessages.Error(ProtocolErrors.Unknown, $"Unexpected outcome {other}", roomId),
                         });
                     break;
-                case "floor.release":
-                    if (roomId is null) throw new MatrixException(MatrixError.BadJson("`room_id` is required"));
-                    await floor.HandleAsync(new FloorCommand.Release(roomId, connection.Device, ReleaseFloorEndpoint.ParseEpoch(message)), ct);
-                    break;
-                default:
-                    connection.Send(StreamMessages.Error("M_UNRECOGNIZED", $"Unknown message type {type}"));
+                case ClientMessage.FloorRelease release:
+                    await floor.HandleAsync(new FloorCommand.Release(release.RoomId, connection.Device, release.Epoch), ct);
                     break;
             }
         }
-        catch (MatrixException e) when (type == "floor.request" && roomId is not null)
+        catch (MatrixException e) when (message is ClientMessage.FloorRequest request)
         {
-            connection.Send(StreamMessages.Denied(roomId, e.MatrixError.ErrCode, e.MatrixError.Error));
+            connection.Send(StreamMessages.Denied(request.RoomId, e.MatrixError.ErrCode, e.MatrixError.Error));
         }
         catch (MatrixException e)
         {
-            connection.Send(StreamMessages.Error(e.MatrixError.ErrCode, e.MatrixError.Error, roomId));
+            connection.Send(StreamMessages.Error(e.MatrixError.ErrCode, e.MatrixError.Error, (message as ClientMessage.FloorRelease)?.RoomId));
         }
     }
 }

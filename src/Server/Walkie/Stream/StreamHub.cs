@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
 using Marten;
 using Microsoft.Extensions.Options;
-using WalkieTalkie.Audio;
+using WalkieTalkie.Protocol;
 using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Consent;
@@ -17,31 +16,24 @@ namespace WalkieTalkie.Server.Walkie.Stream;
 /// Floor changes become control messages here and, through <see cref="StreamSignals"/>, in the other processes.
 /// </summary>
 public sealed class StreamHub(
-    IDocumentStore store, FloorControl floor, IMediaActivity media, BurstTracker bursts, StreamSignals signals,
+    IDocumentStore store, FloorControl floor, IMediaActivity media, BurstTracker bursts, StreamSignals signals, StreamMetrics metrics,
     IOptions<StreamOptions> options, TimeProvider clock, ILogger<StreamHub> logger) : IFloorChangeListener, IConsentChangeListener
 {
     readonly ConcurrentDictionary<string, LiveRoom> _rooms = new();
     readonly ConcurrentDictionary<ushort, LiveRoom> _channels = new();
     readonly ConcurrentDictionary<Guid, StreamConnection> _connections = new();
     readonly StreamOptions _options = options.Value;
+    readonly long[] _droppedBy = new long[Enum.GetValues<FrameDropReason>().Length];
     int _nextChannel;
-    long _relayed, _dropped;
+    long _relayed, _floorChecks;
 
     public long FramesRelayed => Interlocked.Read(ref _relayed);
-    public long FramesDropped => Interlocked.Read(ref _dropped);
+    public long FramesDropped => _droppedBy.Sum(d => Interlocked.Read(ref d));
+    public long FramesDroppedFor(FrameDropReason reason) => Interlocked.Read(ref _droppedBy[(int)reason]);
+    /// <summary>Times a frame's epoch was newer than this process knew and the committed floor was read (for tests).</summary>
+    public long FloorChecks => Interlocked.Read(ref _floorChecks);
     public int Connections => _connections.Count;
-
-    sealed class LiveRoom(string roomId, ushort channel)
-    {
-        public string RoomId { get; } = roomId;
-        public ushort Channel { get; } = channel;
-        // Each listener with its subscription to this room: the relay loop makes no dictionary lookup per listener per frame.
-        public volatile (StreamConnection Connection, StreamConnection.Subscription Subscription)[] Listeners = [];
-        public DeviceRef? Holder;
-        public long Epoch;
-        public long Version = -1;
-        public readonly Lock Gate = new();
-    }
+    public int Listeners => _rooms.Values.Sum(r => r.Listeners.Length);
 
     /// <summary>This process's open streams of one device (for diagnostics, tests and benchmarks).</summary>
     public IReadOnlyList<StreamConnection> ConnectionsOf(DeviceRef device) => _connections.Values.Where(c => c.Device == device).ToList();
@@ -125,51 +117,147 @@ public sealed class StreamHub(
         var room = _rooms.GetOrAdd(roomId, created);
         if (room != created) return room;
         _channels[room.Channel] = room;
-        lock (room.Gate)
-        {
-            if (snapshot is not null && snapshot.Version > room.Version)
-                (room.Holder, room.Epoch, room.Version) = (snapshot.Holder, snapshot.Epoch, snapshot.Version);
-        }
+        if (snapshot is not null)
+            lock (room.Gate) room.SetFloor(snapshot.Holder, snapshot.Epoch, snapshot.Version, clock.GetTimestamp());
         return room;
     }
 
     /// <summary>
     /// A binary frame from a connection: relayed to every other listening, consenting device of the room when it comes
-    /// from the holder with the current epoch; otherwise dropped (false: counts as invalid).
+    /// from the holder with the current epoch. An epoch newer than this process knows (the grant was answered by HTTP,
+    /// maybe on another process, and its change has not reached us) is checked against the committed floor, the
+    /// frames waiting in order meanwhile. False: invalid, counted against the connection.
     /// </summary>
     public bool Relay(StreamConnection from, ReadOnlyMemory<byte> frame)
     {
+        var arrived = clock.GetTimestamp();
         if (!AudioFrame.TryParse(frame.Span, out var header, out var payload, out _)
             || !_channels.TryGetValue(header.Channel, out var room)
-            || !from.Rooms.ContainsKey(room.RoomId)
-            || room.Holder != from.Device
-            || header.Epoch != (uint)room.Epoch)
-        {
-            Interlocked.Increment(ref _dropped);
-            return false;
-        }
+            || !from.Rooms.ContainsKey(room.RoomId))
+            return Drop(FrameDropReason.Malformed, valid: false);
         if (!from.WithinFrameRate())
-        {
-            Interlocked.Increment(ref _dropped);
-            return true; // too fast is not malformed: dropped, not held against the connection
-        }
+            return Drop(FrameDropReason.RateLimited, valid: true); // too fast is not malformed: dropped, not held against the connection
 
-        var now = clock.GetUtcNow();
-        var bytes = frame.ToArray(); // the one copy: every listener gets this same array
-        media.FrameReceived(room.RoomId, room.Epoch, now);
-        bursts.FrameRelayed(room.RoomId, room.Epoch, from.Device, header.Seq, frame.Span[payload], now);
-        Fanout(room, bytes, from.Device, now.ToUnixTimeMilliseconds());
-        if (_options.RelayAcrossProcesses) signals.PublishAudio(room.RoomId, room.Epoch, bytes);
-        return true;
+        if (room.Holder == from.Device && header.Epoch == (uint)room.Epoch && room.Check?.Epoch != header.Epoch)
+        {
+            Accept(room, header.Epoch, from, frame.ToArray(), header.Seq, payload, arrived);
+            return true;
+        }
+        return RelayUnsure(room, new HeldFrame(from, frame.ToArray(), header.Seq, payload, arrived), header.Epoch);
     }
 
     /// <summary>A frame relayed by another process: same room, so the same bytes with this process's channel.</summary>
     public void RelayRemote(string roomId, long epoch, byte[] frame)
     {
-        if (!_rooms.TryGetValue(roomId, out var room) || room.Epoch != epoch || frame.Length < AudioFrame.HeaderSize) return;
-        media.FrameReceived(roomId, epoch, clock.GetUtcNow());
+        var arrived = clock.GetTimestamp();
+        if (!_rooms.TryGetValue(roomId, out var room) || !AudioFrame.TryParse(frame, out var header, out var payload)) return;
         AudioFrame.RewriteChannel(frame, room.Channel);
-        Fanout(room, frame, room.Holder, clock.GetUtcNow().ToUnixTimeMilliseconds());
+        if (epoch == room.Epoch && room.Check?.Epoch != epoch)
+        {
+            Accept(room, epoch, null, frame, header.Seq, payload, arrived);
+            return;
+        }
+        RelayUnsure(room, new HeldFrame(null, frame, header.Seq, payload, arrived), (uint)epoch);
+    }
+
+    /// <summary>The slow path, under the room's lock: current after all, waiting for a floor check, late, or invalid.</summary>
+    bool RelayUnsure(LiveRoom room, HeldFrame frame, uint epoch)
+    {
+        EpochCheck? started = null;
+        lock (room.Gate)
+        {
+            var check = room.Check;
+            if (check?.Epoch == epoch || (check is null && epoch > (uint)room.Epoch && epoch > room.CheckedEpoch))
+            {
+                if (check is null) room.Check = check = started = new EpochCheck(epoch);
+                if (check.Frames.Count >= _options.MaxHeldFrames)
+                {
+                    check.Frames.Dequeue();
+                    Drop(FrameDropReason.HeldTooLong, valid: true);
+                }
+                check.Frames.Enqueue(frame);
+            }
+            else if (IsCurrent(room, frame, epoch))
+            {
+                Accept(room, epoch, frame.From, frame.Bytes, frame.Seq, frame.Payload, frame.Arrived);
+                return true;
+            }
+            else if (frame.From is null)
+            {
+                return Drop(FrameDropReason.NotHolder, valid: true); // another process relayed an epoch this one has moved past
+            }
+            else if (room.IsLateFrame(frame.From.Device, epoch, clock.GetTimestamp(), clock.GetElapsedTime, _options))
+            {
+                frame.From.DropLateFrame();
+                return Drop(FrameDropReason.LateForEndedGrant, valid: true);
+            }
+            else
+            {
+                return Drop(FrameDropReason.NotHolder, valid: false);
+            }
+        }
+        if (started is not null) _ = CheckFloorAsync(room, started);
+        return true;
+    }
+
+    static bool IsCurrent(LiveRoom room, HeldFrame frame, uint epoch) =>
+        epoch == (uint)room.Epoch && room.Holder is not null && (frame.From is null || frame.From.Device == room.Holder);
+
+    /// <summary>Reads the committed floor once for the checked epoch, then relays or rejects the frames that waited for it, in order.</summary>
+    async Task CheckFloorAsync(LiveRoom room, EpochCheck check)
+    {
+        Interlocked.Increment(ref _floorChecks);
+        FloorSnapshot? snapshot = null;
+        try
+        {
+            await using var session = store.QuerySession();
+            snapshot = await session.LoadAsync<FloorSnapshot>(FloorStream.Id(room.RoomId));
+        }
+        catch (Exception e) { logger.LogWarning(e, "Could not read the floor of {Room} for epoch {Epoch}", room.RoomId, check.Epoch); }
+
+        var rejected = new List<StreamConnection>();
+        lock (room.Gate)
+        {
+            try
+            {
+                if (snapshot is not null) room.SetFloor(snapshot.Holder, snapshot.Epoch, snapshot.Version, clock.GetTimestamp());
+                // An unreadable floor is asked again by the next frame, and its frames are not held against the sender.
+                if (snapshot is not null) room.CheckedEpoch = Math.Max(room.CheckedEpoch, check.Epoch);
+                foreach (var frame in check.Frames)
+                {
+                    if (IsCurrent(room, frame, (uint)check.Epoch))
+                    {
+                        Accept(room, check.Epoch, frame.From, frame.Bytes, frame.Seq, frame.Payload, frame.Arrived);
+                        continue;
+                    }
+                    Drop(FrameDropReason.NotHolder, valid: true);
+                    if (frame.From is not null && snapshot is not null) rejected.Add(frame.From);
+                }
+            }
+            catch (Exception e) { logger.LogWarning(e, "Relaying the held frames of {Room}/{Epoch} failed", room.RoomId, check.Epoch); }
+            finally
+            {
+                room.Check = null; // after the held frames: a later frame of this epoch cannot overtake them
+            }
+        }
+        foreach (var connection in rejected) connection.RejectFrame();
+    }
+
+    /// <summary>A frame of the current grant: one copy (shared by every listener), end of media moved on, recorded, fanned out.</summary>
+    void Accept(LiveRoom room, long epoch, StreamConnection? from, byte[] bytes, uint seq, Range payload, long arrived)
+    {
+        var now = clock.GetUtcNow();
+        media.FrameReceived(room.RoomId, epoch, now);
+        if (from is not null) bursts.FrameRelayed(room.RoomId, epoch, from.Device, seq, bytes.AsSpan()[payload], now);
+        Fanout(room, bytes, from?.Device ?? room.Holder, now.ToUnixTimeMilliseconds());
+        if (from is not null && _options.RelayAcrossProcesses) signals.PublishAudio(room.RoomId, epoch, bytes);
+        metrics.Relayed(clock.GetElapsedTime(arrived));
+    }
+
+    bool Drop(FrameDropReason reason, bool valid)
+    {
+        Interlocked.Increment(ref _droppedBy[(int)reason]);
+        return valid;
     }
 
     void Fanout(LiveRoom room, byte[] frame, DeviceRef? speaker, long nowMs)
@@ -202,18 +290,17 @@ public sealed class StreamHub(
     public void ApplyFloor(string roomId, DeviceRef? holder, long epoch, long version, IReadOnlyList<StreamDelivery> deliveries)
     {
         if (_rooms.TryGetValue(roomId, out var room))
-            lock (room.Gate)
-                if (version > room.Version) (room.Holder, room.Epoch, room.Version) = (holder, epoch, version);
+            lock (room.Gate) room.SetFloor(holder, epoch, version, clock.GetTimestamp());
 
         foreach (var delivery in deliveries)
         {
             if (delivery.To is { } device)
             {
-                foreach (var connection in _connections.Values.Where(c => c.Device == device)) connection.Send(delivery.Message);
+                foreach (var connection in _connections.Values.Where(c => c.Device == device)) connection.Send(delivery.Utf8);
             }
             else if (room is not null)
             {
-                foreach (var (listener, _) in room.Listeners.Where(l => l.Connection.Device != delivery.Except)) listener.Send(delivery.Message);
+                foreach (var (listener, _) in room.Listeners.Where(l => l.Connection.Device != delivery.Except)) listener.Send(delivery.Utf8);
             }
         }
     }

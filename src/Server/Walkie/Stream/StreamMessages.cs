@@ -1,60 +1,36 @@
-using System.Text.Json.Nodes;
+using WalkieTalkie.Protocol;
 using WalkieTalkie.Server.Walkie.Floor;
+using WireDevice = WalkieTalkie.Protocol.DeviceRef;
 
 namespace WalkieTalkie.Server.Walkie.Stream;
 
-/// <summary>The JSON control messages the server sends on the live stream (PROTOCOL.md "Live audio").</summary>
+/// <summary>The control messages the server sends on the live stream, built from the floor's domain (wire types: src/Protocol).</summary>
 public static class StreamMessages
 {
-    public static JsonObject Subscribed(IEnumerable<KeyValuePair<string, ushort>> channels)
-    {
-        var map = new JsonObject();
-        foreach (var (room, channel) in channels) map[room] = channel;
-        return new JsonObject { ["type"] = "subscribed", ["channels"] = map };
-    }
+    public static ServerMessage Subscribed(IEnumerable<KeyValuePair<string, ushort>> channels) =>
+        new ServerMessage.Subscribed(new Dictionary<string, ushort>(channels, StringComparer.Ordinal));
 
-    public static JsonObject Granted(string roomId, long epoch, DateTimeOffset expires) => new()
-    {
-        ["type"] = "floor.granted", ["room_id"] = roomId, ["epoch"] = epoch, ["expires_ts"] = expires.ToUnixTimeMilliseconds(),
-    };
+    public static ServerMessage Granted(string roomId, long epoch, DateTimeOffset expires) =>
+        new ServerMessage.FloorGranted(roomId, epoch, expires.ToUnixTimeMilliseconds());
 
-    public static JsonObject Queued(string roomId, int position) => new()
-    {
-        ["type"] = "floor.queued", ["room_id"] = roomId, ["position"] = position,
-    };
+    public static ServerMessage Queued(string roomId, int position) => new ServerMessage.FloorQueued(roomId, position);
 
-    public static JsonObject Denied(string roomId, string errcode, string reason, DeviceRef? holder = null)
-    {
-        var message = new JsonObject { ["type"] = "floor.denied", ["room_id"] = roomId, ["errcode"] = errcode, ["reason"] = reason };
-        if (holder is not null) message["holder"] = Device(holder);
-        return message;
-    }
+    public static ServerMessage Denied(string roomId, string errcode, string reason, DeviceRef? holder = null) =>
+        new ServerMessage.FloorDenied(roomId, errcode, reason, holder is null ? null : Wire(holder));
 
-    public static JsonObject Taken(string roomId, DeviceRef holder, long epoch) => new()
-    {
-        ["type"] = "floor.taken", ["room_id"] = roomId, ["holder"] = Device(holder), ["epoch"] = epoch,
-    };
+    public static ServerMessage Taken(string roomId, DeviceRef holder, long epoch) => new ServerMessage.FloorTaken(roomId, Wire(holder), epoch);
 
-    public static JsonObject Idle(string roomId, string reason, long epoch) => new()
-    {
-        ["type"] = "floor.idle", ["room_id"] = roomId, ["reason"] = reason, ["epoch"] = epoch,
-    };
+    public static ServerMessage Idle(string roomId, string reason, long epoch) => new ServerMessage.FloorIdle(roomId, reason, epoch);
 
-    public static JsonObject Revoked(string roomId, string reason, long epoch) => new()
-    {
-        ["type"] = "floor.revoked", ["room_id"] = roomId, ["reason"] = reason, ["epoch"] = epoch,
-    };
+    public static ServerMessage Revoked(string roomId, string reason, long epoch) => new ServerMessage.FloorRevoked(roomId, reason, epoch);
 
-    public static JsonObject Error(string errcode, string error, string? roomId = null)
-    {
-        var message = new JsonObject { ["type"] = "error", ["errcode"] = errcode, ["error"] = error };
-        if (roomId is not null) message["room_id"] = roomId;
-        return message;
-    }
+    public static ServerMessage Error(string errcode, string error, string? roomId = null) => new ServerMessage.StreamError(errcode, error, roomId);
 
-    public static JsonObject Pong() => new() { ["type"] = "pong" };
+    public static ServerMessage Pong() => new ServerMessage.Pong();
 
-    public static JsonObject Device(DeviceRef device) => new() { ["user_id"] = device.UserId, ["device_id"] = device.DeviceId };
+    public static WireDevice Wire(DeviceRef device) => new(device.UserId, device.DeviceId);
+
+    public static DeviceRef? Domain(WireDevice? device) => device is null ? null : new DeviceRef(device.UserId, device.DeviceId);
 
     /// <summary>What each floor event tells whom: the device concerned, or everybody subscribed to the room.</summary>
     public static IEnumerable<StreamDelivery> For(FloorEvent e) => e switch
@@ -72,5 +48,12 @@ public static class StreamMessages
     };
 }
 
-/// <summary>One control message for one device (To), or for every subscriber of the room except one device (Except).</summary>
-public sealed record StreamDelivery(string RoomId, DeviceRef? To, DeviceRef? Except, JsonObject Message);
+/// <summary>
+/// One control message for one device (To), or for every subscriber of the room except one device (Except); serialized
+/// once, whatever the number of connections it goes to.
+/// </summary>
+public sealed record StreamDelivery(string RoomId, DeviceRef? To, DeviceRef? Except, ServerMessage Message)
+{
+    byte[]? _utf8;
+    public byte[] Utf8 => _utf8 ??= ControlJson.Serialize(Message);
+}

@@ -10,7 +10,13 @@ public static class StreamModule
     public static IServiceCollection AddLiveStream(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<StreamOptions>(configuration.GetSection(StreamOptions.Section));
-        services.AddSingleton<StreamHub>();
+        services.AddSingleton<StreamMetrics>();
+        services.AddSingleton(sp =>
+        {
+            var hub = ActivatorUtilities.CreateInstance<StreamHub>(sp);
+            sp.GetRequiredService<StreamMetrics>().Observe(hub, sp.GetRequiredService<BurstTracker>());
+            return hub;
+        });
         services.AddSingleton<IFloorChangeListener>(sp => sp.GetRequiredService<StreamHub>());
         services.AddSingleton<IConsentChangeListener>(sp => sp.GetRequiredService<StreamHub>());
         services.AddSingleton<BurstTracker>();

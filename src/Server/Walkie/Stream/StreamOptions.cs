@@ -13,6 +13,14 @@ public sealed class StreamOptions
     /// <summary>More invalid frames than this within <see cref="InvalidFrameWindow"/> closes the connection with 1008.</summary>
     public int MaxInvalidFrames { get; set; } = 50;
     public TimeSpan InvalidFrameWindow { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// After a device's grant ends (pre-empted, revoked, released), its frames of that epoch still in flight are dropped
+    /// without counting as invalid, for this long and up to <see cref="MaxLateFrames"/> (a talker on a slow link).
+    /// </summary>
+    public TimeSpan LateFrameGrace { get; set; } = TimeSpan.FromSeconds(5);
+    public int MaxLateFrames { get; set; } = 250;
+    /// <summary>Frames held in order while the committed floor is read for an epoch this process has not heard of yet.</summary>
+    public int MaxHeldFrames { get; set; } = 64;
     public int MaxControlMessageBytes { get; set; } = 16 * 1024;
     /// <summary>Relay audio and floor signals to the other server processes on the same database (PostgreSQL NOTIFY).</summary>
     public bool RelayAcrossProcesses { get; set; } = true;

@@ -1,6 +1,8 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Npgsql;
+using WalkieTalkie.Protocol;
 using WalkieTalkie.Server.Infrastructure.Sync;
 
 namespace WalkieTalkie.Server.Walkie.Stream;
@@ -27,19 +29,19 @@ public sealed class StreamSignals(NpgsqlDataSource dataSource, IServiceProvider 
         Enqueue(FloorChannel, new JsonObject
         {
             ["kind"] = "floor", ["instance"] = _instance, ["room"] = roomId, ["epoch"] = epoch, ["version"] = version,
-            ["holder"] = holder is null ? null : StreamMessages.Device(holder),
+            ["holder"] = Device(holder),
             ["deliveries"] = new JsonArray(deliveries.Select(d => (JsonNode)new JsonObject
             {
-                ["to"] = d.To is null ? null : StreamMessages.Device(d.To),
-                ["except"] = d.Except is null ? null : StreamMessages.Device(d.Except),
-                ["message"] = d.Message.DeepClone(),
+                ["to"] = Device(d.To),
+                ["except"] = Device(d.Except),
+                ["message"] = JsonNode.Parse(d.Utf8),
             }).ToArray()),
         });
 
     public void PublishConsent(string roomId, DeviceRef device, long untilMs) =>
         Enqueue(FloorChannel, new JsonObject
         {
-            ["kind"] = "consent", ["instance"] = _instance, ["room"] = roomId, ["device"] = StreamMessages.Device(device), ["until"] = untilMs,
+            ["kind"] = "consent", ["instance"] = _instance, ["room"] = roomId, ["device"] = Device(device), ["until"] = untilMs,
         });
 
     public void PublishAudio(string roomId, long epoch, byte[] frame) =>
@@ -65,12 +67,15 @@ public sealed class StreamSignals(NpgsqlDataSource dataSource, IServiceProvider 
             return;
         }
         var deliveries = message["deliveries"]!.AsArray().Select(d => new StreamDelivery(roomId, Device(d!["to"]), Device(d["except"]),
-            d["message"]!.AsObject().DeepClone().AsObject())).ToList();
+            ControlJson.ParseServer(d["message"]!.ToJsonString()))).ToList();
         Hub.ApplyFloor(roomId, Device(message["holder"]), message["epoch"]!.GetValue<long>(), message["version"]!.GetValue<long>(), deliveries);
     }
 
+    static JsonNode? Device(DeviceRef? device) =>
+        device is null ? null : JsonSerializer.SerializeToNode(StreamMessages.Wire(device), ControlJson.Options);
+
     static DeviceRef? Device(JsonNode? node) =>
-        node is JsonObject o ? new DeviceRef(o["user_id"]!.GetValue<string>(), o["device_id"]!.GetValue<string>()) : null;
+        node is JsonObject o ? StreamMessages.Domain(o.Deserialize<WalkieTalkie.Protocol.DeviceRef>(ControlJson.Options)) : null;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

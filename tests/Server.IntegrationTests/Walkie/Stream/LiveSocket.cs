@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 using System.Text;
-using WalkieTalkie.Audio;
+using WalkieTalkie.Protocol;
 
 namespace WalkieTalkie.Server.IntegrationTests.Walkie.Stream;
 
@@ -31,21 +31,15 @@ public sealed class LiveSocket : IAsyncDisposable
 
     async Task ReadAsync()
     {
-        var buffer = new byte[64 * 1024];
+        using var reader = new WebSocketMessageReader(_socket, 64 * 1024);
         try
         {
             while (_socket.State == WebSocketState.Open)
             {
-                var length = 0;
-                WebSocketReceiveResult result;
-                do
-                {
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(length).ToArraySegment(), CancellationToken.None);
-                    length += result.Count;
-                } while (!result.EndOfMessage);
-                if (result.MessageType == WebSocketMessageType.Close) break;
-                if (result.MessageType == WebSocketMessageType.Binary) _frames.Writer.TryWrite((buffer[..length], System.Diagnostics.Stopwatch.GetTimestamp()));
-                else _messages.Writer.TryWrite(JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, length))!.AsObject());
+                var message = await reader.ReadAsync(CancellationToken.None);
+                if (message.IsClose) break;
+                if (message.Type == WebSocketMessageType.Binary) _frames.Writer.TryWrite((message.Data.ToArray(), System.Diagnostics.Stopwatch.GetTimestamp()));
+                else _messages.Writer.TryWrite(JsonNode.Parse(message.Span)!.AsObject());
             }
         }
         catch (WebSocketException) { }
@@ -56,13 +50,16 @@ public sealed class LiveSocket : IAsyncDisposable
         }
     }
 
+    public Task SendAsync(ClientMessage message) => _socket.SendAsync(ControlJson.Serialize(message), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    /// <summary>Any JSON, for messages the protocol's types cannot express (malformed or padded ones).</summary>
     public Task SendAsync(object message) =>
         _socket.SendAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(message)), WebSocketMessageType.Text, true, CancellationToken.None);
 
     public async Task<Dictionary<string, ushort>> SubscribeAsync(params string[] rooms)
     {
-        await SendAsync(new { type = "subscribe", rooms });
-        var subscribed = await NextAsync("subscribed");
+        await SendAsync(new ClientMessage.Subscribe(rooms));
+        var subscribed = await NextAsync(ControlTypes.Subscribed);
         foreach (var (room, channel) in subscribed["channels"]!.AsObject()) Channels[room] = channel!.GetValue<ushort>();
         return Channels;
     }
@@ -128,10 +125,4 @@ public sealed class LiveSocket : IAsyncDisposable
         catch (Exception e) when (e is WebSocketException or OperationCanceledException) { }
         _socket.Dispose();
     }
-}
-
-static class MemoryExtensions
-{
-    public static ArraySegment<byte> ToArraySegment(this Memory<byte> memory) =>
-        System.Runtime.InteropServices.MemoryMarshal.TryGetArray<byte>(memory, out var segment) ? segment : throw new InvalidOperationException();
 }

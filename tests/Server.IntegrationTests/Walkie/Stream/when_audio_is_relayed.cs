@@ -1,8 +1,9 @@
+using WalkieTalkie.Audio;
+using WalkieTalkie.Protocol;
 using WalkieTalkie.Server.Walkie.Stream;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
-using WalkieTalkie.Audio;
 using WalkieTalkie.Audio.Tests;
 
 namespace WalkieTalkie.Server.IntegrationTests.Walkie.Stream;
@@ -25,13 +26,14 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         var room = await WalkieRoom.CreateAsync(alice, config ?? new { enabled = true }, [bob]);
         await room.ConsentAsync(alice);
         await room.ConsentAsync(bob);
+        _ = Speech.Value; // made before any grant: on a loaded machine espeak-ng may take longer than end of media
         return (room, alice, bob);
     }
 
     static async Task<long> GrantedOverStreamAsync(LiveSocket socket, string roomId)
     {
-        await socket.SendAsync(new { type = "floor.request", room_id = roomId, priority = "normal" });
-        return (await socket.NextAsync("floor.granted"))["epoch"]!.GetValue<long>();
+        await socket.SendAsync(new ClientMessage.FloorRequest(roomId, FloorPriority.Normal));
+        return (await socket.NextAsync(ControlTypes.FloorGranted))["epoch"]!.GetValue<long>();
     }
 
     [Fact]
@@ -53,8 +55,8 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         await bystander.SubscribeAsync(room.Id);
 
         var epoch = await GrantedOverStreamAsync(talker, room.Id);
-        Assert.Equal(alice.UserId, (await listener.NextAsync("floor.taken"))["holder"]!["user_id"]!.GetValue<string>());
-        Assert.Equal(epoch, (await bystander.NextAsync("floor.taken"))["epoch"]!.GetValue<long>());
+        Assert.Equal(alice.UserId, (await listener.NextAsync(ControlTypes.FloorTaken))["holder"]!["user_id"]!.GetValue<string>());
+        Assert.Equal(epoch, (await bystander.NextAsync(ControlTypes.FloorTaken))["epoch"]!.GetValue<long>());
 
         var packets = Speech.Value.Take(50).ToList();
         for (var seq = 0; seq < packets.Count; seq++) await talker.SendFrameAsync(room.Id, epoch, (uint)seq, packets[seq]);
@@ -82,8 +84,8 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         var first = await GrantedOverStreamAsync(talker, room.Id);
         // Bob is not the holder: his frames go nowhere.
         await listener.SendFrameAsync(room.Id, first, 0, Speech.Value[0]);
-        await talker.SendAsync(new { type = "floor.release", room_id = room.Id, epoch = first });
-        await talker.NextAsync("floor.idle");
+        await talker.SendAsync(new ClientMessage.FloorRelease(room.Id, first));
+        await talker.NextAsync(ControlTypes.FloorIdle);
         var second = await GrantedOverStreamAsync(talker, room.Id);
         Assert.Equal(first + 1, second);
 
@@ -113,7 +115,7 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         await using var late = await LiveSocket.OpenAsync(_host, bob);
         var subscribedAt = Stopwatch.GetTimestamp();
         await late.SubscribeAsync(room.Id);
-        var taken = await late.NextAsync("floor.taken");
+        var taken = await late.NextAsync(ControlTypes.FloorTaken);
         Assert.Equal(epoch, taken["epoch"]!.GetValue<long>());
 
         await talker.SendFrameAsync(room.Id, epoch, 10, Speech.Value[10]);
@@ -140,7 +142,7 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         await talker.SubscribeAsync(room.Id);
         await healthy.SubscribeAsync(room.Id);
         // The stalled socket never reads: it subscribes blind and its buffers fill up.
-        await stalled.SendAsync(new { type = "subscribe", rooms = new[] { room.Id } });
+        await stalled.SendAsync(new ClientMessage.Subscribe([room.Id]));
         await Task.Delay(300);
 
         var epoch = await GrantedOverStreamAsync(talker, room.Id);
@@ -170,10 +172,10 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         var talker = await LiveSocket.OpenAsync(_host, alice);
         await talker.SubscribeAsync(room.Id);
         await GrantedOverStreamAsync(talker, room.Id);
-        await listener.NextAsync("floor.taken");
+        await listener.NextAsync(ControlTypes.FloorTaken);
 
         await talker.DisposeAsync();
-        var idle = await listener.NextAsync("floor.idle");
+        var idle = await listener.NextAsync(ControlTypes.FloorIdle);
         Assert.Equal("disconnected", idle["reason"]!.GetValue<string>());
         Assert.Equal("idle", (await room.FloorAsync(bob))["state"]!.GetValue<string>());
     }
@@ -185,8 +187,8 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         await using var socket = await LiveSocket.OpenAsync(_host, alice);
         await socket.SubscribeAsync(room.Id);
         for (var i = 0; i < 60; i++) await socket.SendRawAsync([9, 9, 9]);
-        var error = await socket.NextAsync("error");
-        Assert.Equal("M_LIMIT_EXCEEDED", error["errcode"]!.GetValue<string>());
+        var error = await socket.NextAsync(ControlTypes.Error);
+        Assert.Equal(ProtocolErrors.LimitExceeded, error["errcode"]!.GetValue<string>());
         Assert.True(await socket.ClosedAsync(TimeSpan.FromSeconds(5)));
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, socket.CloseStatus);
     }
@@ -198,19 +200,19 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         await using var socket = await LiveSocket.OpenAsync(_host, alice);
         // Longer than an audio frame's buffer, within the limit: answered like any other (unknown fields are ignored).
         await SubscribeSizedAsync(socket, room.Id, 16 * 1024);
-        Assert.Contains(room.Id, (await socket.NextAsync("subscribed"))["channels"]!.AsObject().Select(c => c.Key));
-        await socket.SendAsync(new { type = "ping" });
-        await socket.NextAsync("pong"); // the short message after the long one is read whole
+        Assert.Contains(room.Id, (await socket.NextAsync(ControlTypes.Subscribed))["channels"]!.AsObject().Select(c => c.Key));
+        await socket.SendAsync(new ClientMessage.Ping());
+        await socket.NextAsync(ControlTypes.Pong); // the short message after the long one is read whole
 
         await SubscribeSizedAsync(socket, room.Id, 16 * 1024 + 1);
-        Assert.Equal("M_TOO_LARGE", (await socket.NextAsync("error"))["errcode"]!.GetValue<string>());
+        Assert.Equal(ProtocolErrors.TooLarge, (await socket.NextAsync(ControlTypes.Error))["errcode"]!.GetValue<string>());
         Assert.True(await socket.ClosedAsync(TimeSpan.FromSeconds(5)));
         Assert.Equal(WebSocketCloseStatus.MessageTooBig, socket.CloseStatus);
 
         static async Task SubscribeSizedAsync(LiveSocket socket, string roomId, int bytes)
         {
-            var empty = JsonSerializer.Serialize(new { type = "subscribe", rooms = new[] { roomId }, padding = "" });
-            var message = JsonSerializer.Serialize(new { type = "subscribe", rooms = new[] { roomId }, padding = new string('x', bytes - empty.Length) });
+            var empty = JsonSerializer.Serialize(new { type = ControlTypes.Subscribe, rooms = new[] { roomId }, padding = "" });
+            var message = JsonSerializer.Serialize(new { type = ControlTypes.Subscribe, rooms = new[] { roomId }, padding = new string('x', bytes - empty.Length) });
             Assert.Equal(bytes, Encoding.UTF8.GetByteCount(message));
             await socket.SendRawTextAsync(message);
         }
@@ -222,13 +224,13 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         var (room, _, _) = await RoomWithTalkerAndListenerAsync();
         var outsider = await MatrixTestClient.RegisterAsync(_host);
         await using var socket = await LiveSocket.OpenAsync(_host, outsider);
-        await socket.SendAsync(new { type = "subscribe", rooms = new[] { room.Id } });
-        var error = await socket.NextAsync("error");
+        await socket.SendAsync(new ClientMessage.Subscribe([room.Id]));
+        var error = await socket.NextAsync(ControlTypes.Error);
         Assert.Equal(("M_FORBIDDEN", room.Id), (error["errcode"]!.GetValue<string>(), error["room_id"]!.GetValue<string>()));
-        Assert.Empty((await socket.NextAsync("subscribed"))["channels"]!.AsObject());
+        Assert.Empty((await socket.NextAsync(ControlTypes.Subscribed))["channels"]!.AsObject());
 
-        await socket.SendAsync(new { type = "ping" });
-        await socket.NextAsync("pong");
+        await socket.SendAsync(new ClientMessage.Ping());
+        await socket.NextAsync(ControlTypes.Pong);
 
         using var anonymous = new ClientWebSocket();
         var uri = new UriBuilder(_host.BaseAddress) { Scheme = "ws", Path = WalkieRoom.P + "/stream" }.Uri;
@@ -248,8 +250,8 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         var packets = Speech.Value.Take(25).ToList();
         for (var seq = 0; seq < packets.Count; seq++) await talker.SendFrameAsync(room.Id, epoch, (uint)seq, packets[seq]);
         await listener.FramesAsync(packets.Count, TimeSpan.FromSeconds(5));
-        await talker.SendAsync(new { type = "floor.release", room_id = room.Id, epoch });
-        await listener.NextAsync("floor.idle");
+        await talker.SendAsync(new ClientMessage.FloorRelease(room.Id, epoch));
+        await listener.NextAsync(ControlTypes.FloorIdle);
 
         var store = _host.Services.GetRequiredService<Marten.IDocumentStore>();
         var (events, _) = await WalkieRoom.EventuallyAsync(async () =>

@@ -1,3 +1,4 @@
+using WalkieTalkie.Protocol;
 using WalkieTalkie.Audio.Tests;
 using WalkieTalkie.Client.Listen;
 using WalkieTalkie.Client.Live;
@@ -87,22 +88,23 @@ public sealed class when_speech_goes_through_the_client_library(IntegrationFixtu
         await room.ConsentAsync(alice);
         await room.ConsentAsync(bob);
 
+        // Speech is made and encoded before the grant: on a loaded machine espeak-ng may take longer than end of media.
+        using var encoder = new WalkieTalkie.Audio.OpusVoiceEncoder();
+        var packets = encoder.EncodeAll(SpeechSample.Get().Pcm).Take(20).ToList();
         await using var talker = await LiveSocket.OpenAsync(first, alice);
         await using var listener = await LiveSocket.OpenAsync(second, bob);
         await talker.SubscribeAsync(room.Id);
         var channel = (await listener.SubscribeAsync(room.Id))[room.Id];
-        await talker.SendAsync(new { type = "floor.request", room_id = room.Id });
-        var epoch = (await talker.NextAsync("floor.granted"))["epoch"]!.GetValue<long>();
-        Assert.Equal(epoch, (await listener.NextAsync("floor.taken"))["epoch"]!.GetValue<long>());
+        await talker.SendAsync(new ClientMessage.FloorRequest(room.Id));
+        var epoch = (await talker.NextAsync(ControlTypes.FloorGranted))["epoch"]!.GetValue<long>();
+        Assert.Equal(epoch, (await listener.NextAsync(ControlTypes.FloorTaken))["epoch"]!.GetValue<long>());
 
-        using var encoder = new WalkieTalkie.Audio.OpusVoiceEncoder();
-        var packets = encoder.EncodeAll(SpeechSample.Get().Pcm).Take(20).ToList();
         for (var seq = 0; seq < packets.Count; seq++) await talker.SendFrameAsync(room.Id, epoch, (uint)seq, packets[seq]);
         var heard = await listener.FramesAsync(packets.Count, TimeSpan.FromSeconds(10));
         Assert.Equal(packets, heard.Select(f => f.Payload));
         Assert.All(heard, f => Assert.Equal(channel, f.Header.Channel));
 
-        await talker.SendAsync(new { type = "floor.release", room_id = room.Id, epoch });
-        Assert.Equal("released", (await listener.NextAsync("floor.idle"))["reason"]!.GetValue<string>());
+        await talker.SendAsync(new ClientMessage.FloorRelease(room.Id, epoch));
+        Assert.Equal("released", (await listener.NextAsync(ControlTypes.FloorIdle))["reason"]!.GetValue<string>());
     }
 }

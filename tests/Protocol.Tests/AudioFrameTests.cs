@@ -1,4 +1,4 @@
-namespace WalkieTalkie.Audio.Tests;
+namespace WalkieTalkie.Protocol.Tests;
 
 public class AudioFrameTests
 {
@@ -61,7 +61,7 @@ public class AudioFrameTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(2)]
+    [InlineData(3)]
     [InlineData(255)]
     public void Another_version_is_rejected(byte version)
     {
@@ -74,7 +74,7 @@ public class AudioFrameTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(2)]
+    [InlineData(3)]
     [InlineData(255)]
     public void Another_kind_is_rejected(byte kind)
     {

@@ -1,9 +1,12 @@
 using System.Buffers.Binary;
 
-namespace WalkieTalkie.Audio;
+namespace WalkieTalkie.Protocol;
 
-/// <summary>Header fields of one live-audio binary WebSocket frame (version and kind are implied: both 1).</summary>
-public readonly record struct AudioFrameHeader(ushort Channel, uint Epoch, uint Seq);
+/// <summary>Header fields of one live-audio binary WebSocket frame (version is implied: 1; kind 1 plain Opus, 2 encrypted).</summary>
+public readonly record struct AudioFrameHeader(ushort Channel, uint Epoch, uint Seq, byte Kind = AudioFrame.KindAudio)
+{
+    public bool IsEncrypted => Kind == AudioFrame.KindEncrypted;
+}
 
 /// <summary>Why <see cref="AudioFrame.TryParse(ReadOnlySpan{byte}, out AudioFrameHeader, out Range, out AudioFrameReject)"/> refused a frame.</summary>
 public enum AudioFrameReject
@@ -13,7 +16,7 @@ public enum AudioFrameReject
     TooShort,
     /// <summary>First byte is not <see cref="AudioFrame.Version"/>.</summary>
     BadVersion,
-    /// <summary>Second byte is not <see cref="AudioFrame.KindAudio"/>.</summary>
+    /// <summary>Second byte is neither <see cref="AudioFrame.KindAudio"/> nor <see cref="AudioFrame.KindEncrypted"/>.</summary>
     BadKind,
     /// <summary>Payload longer than <see cref="AudioFrame.MaxPayloadSize"/>.</summary>
     TooLarge,
@@ -21,20 +24,22 @@ public enum AudioFrameReject
 
 /// <summary>
 /// The binary live-audio frame of MSC4002, big-endian:
-/// <c>u8 version=1 | u8 kind=1 | u16 channel | u32 epoch | u32 seq | payload (≤ 1,500 bytes)</c>.
+/// <c>u8 version=1 | u8 kind | u16 channel | u32 epoch | u32 seq | payload (≤ 1,500 bytes)</c>. Kind 1 carries one Opus
+/// packet; kind 2 (E2EE, <see cref="EncryptedAudioFrame"/>) a key index and the packet's AES-GCM ciphertext, relayed alike.
 /// Every method works on caller buffers and allocates nothing: it runs once per frame per listener.
 /// </summary>
 public static class AudioFrame
 {
     public const byte Version = 1;
     public const byte KindAudio = 1;
+    public const byte KindEncrypted = 2;
     public const int HeaderSize = 12;
     public const int MaxPayloadSize = 1500;
     public const int MaxFrameSize = HeaderSize + MaxPayloadSize;
 
-    private const int ChannelOffset = 2;
-    private const int EpochOffset = 4;
-    private const int SeqOffset = 8;
+    internal const int ChannelOffset = 2;
+    internal const int EpochOffset = 4;
+    internal const int SeqOffset = 8;
 
     /// <summary>Parses a frame; on success <paramref name="payload"/> is the payload's range within <paramref name="frame"/>.</summary>
     public static bool TryParse(ReadOnlySpan<byte> frame, out AudioFrameHeader header, out Range payload, out AudioFrameReject reject)
@@ -48,7 +53,8 @@ public static class AudioFrame
         header = new AudioFrameHeader(
             BinaryPrimitives.ReadUInt16BigEndian(frame[ChannelOffset..]),
             BinaryPrimitives.ReadUInt32BigEndian(frame[EpochOffset..]),
-            BinaryPrimitives.ReadUInt32BigEndian(frame[SeqOffset..]));
+            BinaryPrimitives.ReadUInt32BigEndian(frame[SeqOffset..]),
+            frame[1]);
         payload = HeaderSize..frame.Length;
         return true;
     }
@@ -62,7 +68,7 @@ public static class AudioFrame
     {
         if (frame.Length < HeaderSize) return AudioFrameReject.TooShort;
         if (frame[0] != Version) return AudioFrameReject.BadVersion;
-        if (frame[1] != KindAudio) return AudioFrameReject.BadKind;
+        if (frame[1] is not (KindAudio or KindEncrypted)) return AudioFrameReject.BadKind;
         if (frame.Length - HeaderSize > MaxPayloadSize) return AudioFrameReject.TooLarge;
         return AudioFrameReject.None;
     }
@@ -73,7 +79,9 @@ public static class AudioFrame
         if (destination.Length < HeaderSize)
             throw new ArgumentException($"The destination needs at least {HeaderSize} bytes, it has {destination.Length}.", nameof(destination));
         destination[0] = Version;
-        destination[1] = KindAudio;
+        destination[1] = header.Kind is KindAudio or KindEncrypted
+            ? header.Kind
+            : throw new ArgumentException($"Kind {header.Kind} is neither {KindAudio} nor {KindEncrypted}.", nameof(header));
         BinaryPrimitives.WriteUInt16BigEndian(destination[ChannelOffset..], header.Channel);
         BinaryPrimitives.WriteUInt32BigEndian(destination[EpochOffset..], header.Epoch);
         BinaryPrimitives.WriteUInt32BigEndian(destination[SeqOffset..], header.Seq);

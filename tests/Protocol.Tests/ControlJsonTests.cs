@@ -1,12 +1,9 @@
 using System.Net.WebSockets;
-using WalkieTalkie.Client.Matrix;
-using WalkieTalkie.Client.Live;
-using WalkieTalkie.Client.Walkie;
 
-namespace WalkieTalkie.Client.Tests;
+namespace WalkieTalkie.Protocol.Tests;
 
 /// <summary>Every control message of MSC4002's stream, as the wire contract spells it.</summary>
-public class ControlMessageJsonTests
+public class ControlJsonTests
 {
     private static readonly DeviceRef Alice = new("@alice:hs", "ALICEPHONE");
 
@@ -31,23 +28,23 @@ public class ControlMessageJsonTests
     [MemberData(nameof(ServerMessages))]
     public void Server_messages_parse_to_their_types_and_serialise_back_to_the_same_json(string json, ServerMessage expected)
     {
-        var parsed = ControlMessageJson.ParseServer(json);
+        var parsed = ControlJson.ParseServer(json);
         Assert.Equal(expected.GetType(), parsed.GetType());
         Assert.Equal(expected.Type, parsed.Type);
         if (expected is ServerMessage.Subscribed s)
             Assert.Equal(s.Channels, ((ServerMessage.Subscribed)parsed).Channels);
         else
             Assert.Equal(expected, parsed);
-        Assert.Equal(json, System.Text.Encoding.UTF8.GetString(ControlMessageJson.Serialize(parsed)));
+        Assert.Equal(json, System.Text.Encoding.UTF8.GetString(ControlJson.Serialize(parsed)));
     }
 
     [Fact]
     public void Unknown_fields_are_ignored_and_unknown_types_are_kept_not_thrown()
     {
-        var granted = ControlMessageJson.ParseServer("""{"epoch":3,"type":"floor.granted","room_id":"!a:hs","expires_ts":5,"extra":{"x":[1]}}""");
+        var granted = ControlJson.ParseServer("""{"epoch":3,"type":"floor.granted","room_id":"!a:hs","expires_ts":5,"extra":{"x":[1]}}""");
         Assert.Equal(new ServerMessage.FloorGranted("!a:hs", 3, 5), granted);
 
-        var future = Assert.IsType<ServerMessage.Unknown>(ControlMessageJson.ParseServer("""{"type":"floor.future","room_id":"!a:hs"}"""));
+        var future = Assert.IsType<ServerMessage.Unknown>(ControlJson.ParseServer("""{"type":"floor.future","room_id":"!a:hs"}"""));
         Assert.Equal(("floor.future", null), (future.MessageType, future.Problem));
     }
 
@@ -62,7 +59,7 @@ public class ControlMessageJsonTests
     [InlineData("""{"type":"subscribed","channels":[1]}""", "channels")]
     public void Malformed_server_messages_become_unknown_with_the_problem(string json, string problem)
     {
-        var unknown = Assert.IsType<ServerMessage.Unknown>(ControlMessageJson.ParseServer(json));
+        var unknown = Assert.IsType<ServerMessage.Unknown>(ControlJson.ParseServer(json));
         Assert.Contains(problem, unknown.Problem);
     }
 
@@ -75,25 +72,46 @@ public class ControlMessageJsonTests
         Assert.Equal("""{"type":"floor.release","room_id":"!a:hs","epoch":17}""", Json(new ClientMessage.FloorRelease("!a:hs", 17)));
         Assert.Equal("""{"type":"ping"}""", Json(new ClientMessage.Ping()));
 
-        static string Json(ClientMessage m) => System.Text.Encoding.UTF8.GetString(ControlMessageJson.Serialize(m));
+        static string Json(ClientMessage m) => System.Text.Encoding.UTF8.GetString(ControlJson.Serialize(m));
     }
 
     [Fact]
     public void Client_messages_parse_back_and_bad_ones_are_refused()
     {
-        var subscribe = Assert.IsType<ClientMessage.Subscribe>(ControlMessageJson.ParseClient("""{"type":"subscribe","rooms":["!a:hs"]}"""u8));
+        var subscribe = Assert.IsType<ClientMessage.Subscribe>(ControlJson.ParseClient("""{"type":"subscribe","rooms":["!a:hs"]}"""u8));
         Assert.Equal(["!a:hs"], subscribe.Rooms);
-        Assert.Equal(new ClientMessage.FloorRequest("!a:hs", FloorPriority.Normal), ControlMessageJson.ParseClient("""{"type":"floor.request","room_id":"!a:hs"}"""u8));
-        Assert.Throws<InvalidDataException>(() => ControlMessageJson.ParseClient("""{"type":"floor.request","room_id":"!a:hs","priority":"urgent"}"""u8));
-        Assert.Throws<InvalidDataException>(() => ControlMessageJson.ParseClient("""{"type":"subscribe","rooms":"!a:hs"}"""u8));
-        Assert.Throws<InvalidDataException>(() => ControlMessageJson.ParseClient("""{"rooms":[]}"""u8));
-        Assert.Throws<InvalidDataException>(() => ControlMessageJson.ParseClient("""{"type":"dance"}"""u8));
+        Assert.Equal(new ClientMessage.FloorRequest("!a:hs", FloorPriority.Normal), ControlJson.ParseClient("""{"type":"floor.request","room_id":"!a:hs"}"""u8));
+        Assert.Throws<ControlMessageException>(() => ControlJson.ParseClient("""{"type":"floor.request","room_id":"!a:hs","priority":"urgent"}"""u8));
+        Assert.Throws<ControlMessageException>(() => ControlJson.ParseClient("""{"type":"subscribe","rooms":"!a:hs"}"""u8));
+        Assert.Throws<ControlMessageException>(() => ControlJson.ParseClient("""{"rooms":[]}"""u8));
+        Assert.Throws<ControlMessageException>(() => ControlJson.ParseClient("""{"type":"dance"}"""u8));
     }
 
     [Fact]
     public void The_disconnect_marker_is_not_a_wire_message()
     {
-        Assert.Throws<ArgumentException>(() => ControlMessageJson.Serialize(new ServerMessage.Disconnected(WebSocketCloseStatus.PolicyViolation, "bye", null)));
+        Assert.Throws<ArgumentException>(() => ControlJson.Serialize(new ServerMessage.Disconnected(WebSocketCloseStatus.PolicyViolation, "bye", null)));
         Assert.Equal("!a:hs", new ServerMessage.FloorRevoked("!a:hs", "preempted", null).Room);
+    }
+
+    [Fact]
+    public void Emergency_is_a_wire_priority_and_bad_client_messages_carry_the_matrix_error_to_answer()
+    {
+        Assert.Equal("""{"type":"floor.request","room_id":"!a:hs","priority":"emergency"}""",
+            System.Text.Encoding.UTF8.GetString(ControlJson.Serialize(new ClientMessage.FloorRequest("!a:hs", FloorPriority.Emergency))));
+        Assert.Equal(new ClientMessage.FloorRequest("!a:hs", FloorPriority.Emergency),
+            ControlJson.ParseClient("""{"type":"floor.request","room_id":"!a:hs","priority":"emergency"}"""u8));
+
+        var urgent = Assert.Throws<ControlMessageException>(() => ControlJson.ParseClient("""{"type":"floor.request","room_id":"!a:hs","priority":"urgent"}"""u8));
+        Assert.Equal((ProtocolErrors.InvalidParam, ControlTypes.FloorRequest, "!a:hs"), (urgent.Errcode, urgent.Type, urgent.RoomId));
+        var number = Assert.Throws<ControlMessageException>(() => ControlJson.ParseClient("""{"type":"floor.request","room_id":"!a:hs","priority":1}"""u8));
+        Assert.Equal(ProtocolErrors.BadJson, number.Errcode);
+        var noEpoch = Assert.Throws<ControlMessageException>(() => ControlJson.ParseClient("""{"room_id":"!a:hs","type":"floor.release"}"""u8));
+        Assert.Equal(ProtocolErrors.BadJson, noEpoch.Errcode);
+        Assert.Contains("\"epoch\" is missing or not an integer", noEpoch.Message);
+        var dance = Assert.Throws<ControlMessageException>(() => ControlJson.ParseClient("""{"type":"dance","room_id":"!b:hs"}"""u8));
+        Assert.Equal((ProtocolErrors.Unrecognized, "!b:hs"), (dance.Errcode, dance.RoomId));
+        Assert.Equal(ProtocolErrors.NotJson, Assert.Throws<ControlMessageException>(() => ControlJson.ParseClient("""[1]"""u8)).Errcode);
+        Assert.Equal(ProtocolErrors.NotJson, Assert.Throws<ControlMessageException>(() => ControlJson.ParseClient("""{"type":"ping"} x"""u8)).Errcode);
     }
 }
