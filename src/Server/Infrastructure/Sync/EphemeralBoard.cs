@@ -7,13 +7,15 @@ using Npgsql;
 namespace WalkieTalkie.Server.Infrastructure.Sync;
 
 /// <summary>
-/// Room ephemeral data that /sync carries but that is not history: typing users and the MSC4002 floor snapshot.
-/// Kept in memory per process; changes travel to other processes by NOTIFY. Versions are per process, so the sync
-/// token names the process (instance) whose counter it holds; a token from another process gets everything again.
+/// Room ephemeral data that /sync carries but that is not history: typing users, and per room the current event of
+/// any other ephemeral type a feature puts up (<see cref="SetAsync"/>). Kept in memory per process; changes travel to
+/// other processes by NOTIFY. Versions are per process, so the sync token names the process (instance) whose counter
+/// it holds; a token from another process gets everything again.
 /// </summary>
 public sealed class EphemeralBoard(NpgsqlDataSource dataSource, SyncNotifier notifier, TimeProvider clock)
 {
     public const string Channel = "walkie_ephemeral";
+    const string TypingType = "m.typing";
 
     public string Instance { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
     long _version;
@@ -21,11 +23,13 @@ public sealed class EphemeralBoard(NpgsqlDataSource dataSource, SyncNotifier not
 
     public long Version => Interlocked.Read(ref _version);
 
+    sealed record Entry(JsonObject Content, long? SourceVersion);
+
     sealed class RoomEphemeral
     {
         public readonly Dictionary<string, DateTimeOffset> Typing = [];
-        public JsonObject? Floor;
-        public long? FloorVersion;
+        /// <summary>By event type, in the order the types first appeared.</summary>
+        public readonly Dictionary<string, Entry> Entries = [];
         public long Version;
     }
 
@@ -40,18 +44,17 @@ public sealed class EphemeralBoard(NpgsqlDataSource dataSource, SyncNotifier not
         });
     }
 
-    public Task SetFloorAsync(string roomId, JsonObject floor) => SetFloorAsync(roomId, floor, version: null);
-
     /// <summary>
-    /// With the floor stream's version: floor changes committed by several processes can reach a board out of order,
-    /// and one older than the floor shown is ignored.
+    /// Shows <paramref name="content"/> as the room's ephemeral event of <paramref name="type"/>. With the version of
+    /// its source: changes committed by several processes can reach a board out of order, and one older than the
+    /// entry shown is ignored.
     /// </summary>
-    public Task SetFloorAsync(string roomId, JsonObject floor, long? version)
+    public Task SetAsync(string roomId, string type, JsonObject content, long? version = null)
     {
-        if (!ApplyFloor(roomId, floor, version)) return Task.CompletedTask;
+        if (!ApplyEntry(roomId, type, content, version)) return Task.CompletedTask;
         return PublishAsync(new JsonObject
         {
-            ["instance"] = Instance, ["room"] = roomId, ["floor"] = floor.DeepClone(), ["floor_version"] = version,
+            ["instance"] = Instance, ["room"] = roomId, ["type"] = type, ["content"] = content.DeepClone(), ["version"] = version,
         });
     }
 
@@ -59,14 +62,14 @@ public sealed class EphemeralBoard(NpgsqlDataSource dataSource, SyncNotifier not
     {
         if (JsonNode.Parse(payload) is not JsonObject message || message["instance"]?.GetValue<string>() == Instance) return;
         var room = message["room"]!.GetValue<string>();
-        if (message["floor"] is JsonObject floor)
-            ApplyFloor(room, (JsonObject)floor.DeepClone(), message["floor_version"] is JsonValue v ? v.GetValue<long>() : null);
+        if (message["type"] is JsonValue type && message["content"] is JsonObject content)
+            ApplyEntry(room, type.GetValue<string>(), (JsonObject)content.DeepClone(), message["version"] is JsonValue v ? v.GetValue<long>() : null);
         else
             ApplyTyping(room, message["user"]!.GetValue<string>(),
                 message["until"] is JsonValue until ? DateTimeOffset.FromUnixTimeMilliseconds(until.GetValue<long>()) : null);
     }
 
-    /// <summary>The m.typing and floor events of a room, if it changed after <paramref name="sinceVersion"/> (null: always).</summary>
+    /// <summary>The m.typing and other ephemeral events of a room, if it changed after <paramref name="sinceVersion"/> (null: always).</summary>
     public IReadOnlyList<JsonObject> EventsFor(string roomId, long? sinceVersion)
     {
         if (!_rooms.TryGetValue(roomId, out var room)) return [];
@@ -78,15 +81,15 @@ public sealed class EphemeralBoard(NpgsqlDataSource dataSource, SyncNotifier not
             {
                 new()
                 {
-                    ["type"] = "m.typing",
+                    ["type"] = TypingType,
                     ["content"] = new JsonObject
                     {
                         ["user_ids"] = new JsonArray(room.Typing.Where(t => t.Value > now).Select(t => (JsonNode)t.Key).ToArray()),
                     },
                 },
             };
-            if (room.Floor is not null)
-                events.Add(new JsonObject { ["type"] = "org.matrix.msc4002.floor", ["content"] = room.Floor.DeepClone() });
+            foreach (var (type, entry) in room.Entries)
+                events.Add(new JsonObject { ["type"] = type, ["content"] = entry.Content.DeepClone() });
             return events;
         }
     }
@@ -95,31 +98,28 @@ public sealed class EphemeralBoard(NpgsqlDataSource dataSource, SyncNotifier not
     {
         if (until is { } u) room.Typing[userId] = u;
         else room.Typing.Remove(userId);
+        return true;
     });
 
-    bool ApplyFloor(string roomId, JsonObject floor, long? version)
+    bool ApplyEntry(string roomId, string type, JsonObject content, long? version) => Change(roomId, room =>
+    {
+        var shown = room.Entries.GetValueOrDefault(type);
+        if (version is { } v && shown?.SourceVersion is { } current && v <= current) return false;
+        room.Entries[type] = new Entry(content, version ?? shown?.SourceVersion);
+        return true;
+    });
+
+    /// <summary>Applies <paramref name="change"/> under the room's lock; when it changed something, bumps the version and wakes /sync.</summary>
+    bool Change(string roomId, Func<RoomEphemeral, bool> change)
     {
         var room = _rooms.GetOrAdd(roomId, _ => new RoomEphemeral());
         lock (room)
         {
-            if (version is { } v && room.FloorVersion is { } shown && v <= shown) return false;
-            room.Floor = floor;
-            room.FloorVersion = version ?? room.FloorVersion;
+            if (!change(room)) return false;
             room.Version = Interlocked.Increment(ref _version);
         }
         notifier.Pulse();
         return true;
-    }
-
-    void Change(string roomId, Action<RoomEphemeral> change)
-    {
-        var room = _rooms.GetOrAdd(roomId, _ => new RoomEphemeral());
-        lock (room)
-        {
-            change(room);
-            room.Version = Interlocked.Increment(ref _version);
-        }
-        notifier.Pulse();
     }
 
     async Task PublishAsync(JsonObject message)

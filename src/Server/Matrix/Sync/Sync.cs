@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using JasperFx.Events;
 using Marten;
+using Npgsql;
 using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Infrastructure.Auth;
 using WalkieTalkie.Server.Infrastructure.Sync;
@@ -12,8 +13,8 @@ namespace WalkieTalkie.Server.Matrix.Sync;
 
 /// <summary>
 /// GET /sync. Reads everything sync-visible after the `since` sequence from the user's streams (rooms, account data,
-/// to-device, device lists, receipts), plus ephemeral room data; when there is nothing, waits for the next commit
-/// anywhere (LISTEN/NOTIFY) instead of polling, up to `timeout`.
+/// to-device, device lists, receipts) in one snapshot (<see cref="SyncSnapshot"/>), plus ephemeral room data; when
+/// there is nothing, waits for the next commit anywhere (LISTEN/NOTIFY) instead of polling, up to `timeout`.
 /// </summary>
 public static class Sync
 {
@@ -23,7 +24,7 @@ public static class Sync
     public static void MapSync(this RouteGroupBuilder v3) => v3.MapGet("/sync", Handle).RequireAccessToken();
 
     static async Task<IResult> Handle(string? since, long? timeout, string? filter, bool? full_state, HttpContext http,
-        IDocumentStore store, SyncNotifier notifier, EphemeralBoard board, IEnumerable<ISyncContributor> contributors,
+        IDocumentStore store, NpgsqlDataSource dataSource, SyncNotifier notifier, EphemeralBoard board, IEnumerable<ISyncContributor> contributors,
         TimeProvider clock, CancellationToken ct)
     {
         var device = http.Device();
@@ -36,10 +37,11 @@ public static class Sync
 
         while (true)
         {
+            // Taken before the snapshot starts: a commit the snapshot misses completes it, so the wait below wakes.
             var changed = notifier.NextChange;
-            await using var session = store.QuerySession();
             var request = new SyncRequest(device, token, full_state is true, options, clock.GetUtcNow().ToUnixTimeMilliseconds());
-            var (response, hasContent) = await BuildAsync(session, request, board, contributorList, ct);
+            var (response, hasContent) = await SyncSnapshot.ReadAsync(dataSource, store,
+                session => BuildAsync(session, request, board, contributorList, ct), ct);
             var remaining = deadline - clock.GetUtcNow();
             if (token is null || hasContent || full_state is true || remaining <= TimeSpan.Zero)
                 return Results.Json(response);
@@ -52,6 +54,8 @@ public static class Sync
         EphemeralBoard board, List<ISyncContributor> contributors, CancellationToken ct)
     {
         var user = request.Device.UserId;
+        // Read before the entries: a change after this is shown now or next time, never skipped.
+        var ephemeralVersion = board.Version;
         var memberships = await session.Query<RoomMember>().Where(m => m.UserId == user).ToListAsync(ct);
         var roomStates = (await session.LoadManyAsync<RoomState>(ct, memberships.Select(m => m.RoomId).ToArray()))
             .ToDictionary(r => r.Id);
@@ -97,24 +101,16 @@ public static class Sync
                     break;
                 }
                 case Memberships.Invite when request.Since is null || myMembershipChanged:
+                    // Left and invited again within the range: the client still has to see the room end.
+                    if (request.Since is not null && LeftSection(roomEvents, user, upto, request, afterJoinOnly: true) is { } left)
+                        leave[member.RoomId] = left;
                     invite[member.RoomId] = new JsonObject { ["invite_state"] = new JsonObject { ["events"] = StrippedState(room, user) } };
                     hasContent = true;
                     break;
                 case Memberships.Leave or Memberships.Ban when request.Since is not null && myMembershipChanged:
-                {
-                    // Up to and including the event that removed the user; nothing after it.
-                    var cut = roomEvents.FindIndex(e => e.Event.Type == EventTypes.Member && e.Event.StateKey == user
-                                                        && e.Event.ContentObject().String("membership") is Memberships.Leave or Memberships.Ban);
-                    var visible = cut >= 0 ? roomEvents.Take(cut + 1).ToList() : roomEvents;
-                    leave[member.RoomId] = new JsonObject
-                    {
-                        ["timeline"] = Timeline(visible, false, visible.FirstOrDefault()?.Seq - 1 ?? upto, request),
-                        ["state"] = new JsonObject { ["events"] = new JsonArray() },
-                        ["account_data"] = new JsonObject { ["events"] = new JsonArray() },
-                    };
+                    leave[member.RoomId] = LeftSection(roomEvents, user, upto, request, afterJoinOnly: false)!;
                     hasContent = true;
                     break;
-                }
             }
         }
 
@@ -130,7 +126,7 @@ public static class Sync
         foreach (var contributor in contributors)
             hasContent |= await contributor.ContributeAsync(session, context, response, ct);
 
-        response["next_batch"] = new SyncToken(upto, board.Version, board.Instance).ToString();
+        response["next_batch"] = new SyncToken(upto, ephemeralVersion, board.Instance).ToString();
         return (response, hasContent);
     }
 
@@ -193,6 +189,28 @@ public static class Sync
             },
         };
     }
+
+    /// <summary>
+    /// The room under `leave`: its events in the range up to and including the user's last leave or ban, nothing after
+    /// (with <paramref name="afterJoinOnly"/>, only a leave that ended a join counts). Null when there is none.
+    /// </summary>
+    static JsonObject? LeftSection(List<SequencedEvent> roomEvents, string user, long upto, SyncRequest request, bool afterJoinOnly)
+    {
+        var cut = roomEvents.FindLastIndex(e => e.Event.Type == EventTypes.Member && e.Event.StateKey == user
+                                                && e.Event.ContentObject().String("membership") is Memberships.Leave or Memberships.Ban
+                                                && (!afterJoinOnly || WasJoined(e.Event)));
+        if (cut < 0) return null;
+        var visible = roomEvents.Take(cut + 1).ToList();
+        return new JsonObject
+        {
+            ["timeline"] = Timeline(visible, false, visible.FirstOrDefault()?.Seq - 1 ?? upto, request),
+            ["state"] = new JsonObject { ["events"] = new JsonArray() },
+            ["account_data"] = new JsonObject { ["events"] = new JsonArray() },
+        };
+    }
+
+    static bool WasJoined(RoomEvent memberEvent) =>
+        memberEvent.PrevContent is { } prev && JsonNode.Parse(prev)?["membership"]?.GetValue<string>() == Memberships.Join;
 
     /// <summary>With lazy-loading, only the members who sent something in the timeline (and yourself).</summary>
     static bool Wanted(SyncRequest request, RoomState room, string type, string key, List<SequencedEvent> timeline) =>

@@ -70,5 +70,7 @@ public static class FloorJson
 public sealed class PublishFloorToSync(EphemeralBoard board) : IFloorChangeListener
 {
     public async ValueTask OnFloorChangedAsync(FloorChanged change, CancellationToken ct) =>
-        await board.SetFloorAsync(change.RoomId, change.View.ToJson(), change.Version);
+        await board.SetAsync(change.RoomId, FloorEventType, change.View.ToJson(), change.Version);
+
+    const string FloorEventType = "org.matrix.msc4002.floor";
 }
