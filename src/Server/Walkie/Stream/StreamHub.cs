@@ -171,8 +171,9 @@ public sealed class StreamHub(
     /// <summary>A frame relayed by another process: same room, so the same bytes with this process's channel.</summary>
     public void RelayRemote(string roomId, long epoch, byte[] frame)
     {
-        if (!_rooms.TryGetValue(roomId, out var room) || room.Epoch != epoch || frame.Length < AudioFrame.HeaderSize) return;
+        // Recorded even without local listeners: this process may be the one whose durable timer checks end of media.
         media.FrameReceived(roomId, epoch, clock.GetUtcNow());
+        if (!_rooms.TryGetValue(roomId, out var room) || room.Epoch != epoch || frame.Length < AudioFrame.HeaderSize) return;
         AudioFrame.RewriteChannel(frame, room.Channel);
         Fanout(room, frame, room.Holder, clock.GetUtcNow().ToUnixTimeMilliseconds());
     }
