@@ -31,12 +31,13 @@ public sealed class OutOfProcessServer : IAsyncDisposable
         var mediaPath = Path.Combine(Path.GetTempPath(), $"walkie-tests-media-{Guid.NewGuid():N}");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(ServerDll());
-        psi.Environment["ConnectionStrings__walkie"] = connectionString;
-        psi.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        psi.Environment["Logging__LogLevel__Default"] = "Warning";
-        psi.Environment["Passwords__Iterations"] = "1000";
-        psi.Environment["Media__Path"] = mediaPath;
+        var settings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__walkie"] = connectionString, ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Development", ["Logging__LogLevel__Default"] = "Warning",
+            ["Passwords__Iterations"] = "1000", ["Media__Path"] = mediaPath,
+        };
+        foreach (var (key, value) in settings) psi.Environment[key] = value;
         var process = Process.Start(psi)!;
         var output = new ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
