@@ -12,6 +12,9 @@ public readonly record struct Percentiles(int Count, double P50, double P99, dou
 
     static double At(ReadOnlySpan<float> sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
 
+    /// <summary>"p50 / p99 / max" in ms, or a dash for no sample.</summary>
+    public string Format() => Count == 0 ? "—" : $"{P50:F2} / {P99:F2} / {Max:F2}";
+
     public static Percentiles Of(List<double> values) =>
         Of(values.Select(v => (float)v).ToArray().AsSpan());
 }

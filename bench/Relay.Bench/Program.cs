@@ -29,7 +29,7 @@ var memoryConnections = Option("memory", 4000);
 var only = OptionText("only", "");
 var walkieFirst = args.Contains("--walkie-first");
 var floodSeconds = Option("flood-seconds", 5);
-const double CeilingP99Ms = 20;
+const double ceilingP99Ms = 20;
 
 var total = Stopwatch.StartNew();
 Meter.CountExceptions();
@@ -142,7 +142,7 @@ async Task MeasureAsync(IRelayTarget target)
                     $"{r.RetainedPerDelivery:F0} B");
                 await ThroughputAsync(target, listeners);
             }
-            if (stopped is null && r.Latency.P99 > CeilingP99Ms) stopped = $"p99 {r.Latency.P99:F1} ms at {n:N0}";
+            if (stopped is null && r.Latency.P99 > ceilingP99Ms) stopped = $"p99 {r.Latency.P99:F1} ms at {n:N0}";
             if (stopped is null) ceiling = n;
         }
         report.Set($"most listeners in one room with p99 ≤ 20 ms (steps {string.Join(", ", steps.Select(n => n.ToString("N0")))})", target,

@@ -12,6 +12,9 @@ public sealed record MatrixError(
     [JsonPropertyName("retry_after_ms"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? RetryAfterMs { get; init; }
 
+    [JsonPropertyName("admin_contact"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? AdminContact { get; init; }
+
     public IResult ToResult() => TypedResults.Json(this, statusCode: Status);
 
     public static MatrixError Unrecognized(string error, int status = 404) => new("M_UNRECOGNIZED", error) { Status = status };
@@ -25,6 +28,9 @@ public sealed record MatrixError(
     public static MatrixError UnknownToken() => new("M_UNKNOWN_TOKEN", "Unknown or expired access token") { Status = 401 };
     public static MatrixError TooLarge(string error) => new("M_TOO_LARGE", error) { Status = 413 };
     public static MatrixError LimitExceeded(long retryAfterMs) => new("M_LIMIT_EXCEEDED", "Too many requests") { Status = 429, RetryAfterMs = retryAfterMs };
+    /// <summary>The homeserver cannot store what was sent (e.g. disk full): 507, with whom to tell (the spec makes it a MUST).</summary>
+    public static MatrixError ResourceLimitExceeded(string error, string adminContact) =>
+        new("M_RESOURCE_LIMIT_EXCEEDED", error) { Status = 507, AdminContact = adminContact };
     public static MatrixError Unknown(string error) => new("M_UNKNOWN", error) { Status = 500 };
 }
 

@@ -16,7 +16,7 @@ public static class MediaModule
         clientV1Media.MapAuthenticatedDownload();
         clientV1Media.MapMediaConfig();
         // r0 is what older clients call; v3 is its successor (both deprecated for download by the v1 routes above).
-        foreach (var legacy in new[] { "/_matrix/media/v3", "/_matrix/media/r0" }.Select(p => app.MapGroup(p)))
+        foreach (var legacy in new[] { "/_matrix/media/v3", "/_matrix/media/r0" }.Select(app.MapGroup))
         {
             legacy.MapUploadMedia();
             legacy.MapUnauthenticatedDownload();

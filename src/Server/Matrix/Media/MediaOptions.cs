@@ -11,6 +11,9 @@ public sealed class MediaOptions
     /// <summary>Largest accepted upload, advertised as `m.upload.size`.</summary>
     public long MaxUploadBytes { get; set; } = 50 * 1024 * 1024;
 
+    /// <summary>Where users are sent when the media store cannot take an upload; empty: mailto:postmaster@{server name}.</summary>
+    public string? AdminContact { get; set; }
+
     public string ResolvedPath()
     {
         if (!string.IsNullOrWhiteSpace(Path)) return System.IO.Path.GetFullPath(Path);

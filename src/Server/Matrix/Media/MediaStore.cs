@@ -23,12 +23,12 @@ public sealed partial class MediaStore(IOptions<MediaOptions> options, IOptions<
     {
         var mediaId = MatrixIds.RandomToken(24);
         var path = PathOf(mediaId);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + ".part";
         long size = 0;
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         try
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
             {
                 var buffer = new byte[81920];
@@ -49,6 +49,14 @@ public sealed partial class MediaStore(IOptions<MediaOptions> options, IOptions<
                 uploaderUserId, clock.GetUtcNow()));
             await session.SaveChangesAsync(ct);
         }
+        catch (Exception e) when (StorageFailure(e) is { } reason)
+        {
+            TryDelete(temp);
+            TryDelete(path);
+            logger.LogError(e, "Upload by {User} not stored: media folder {Root} {Reason}", uploaderUserId, _root, reason);
+            throw new MatrixException(MatrixError.ResourceLimitExceeded($"The server cannot store media: its media folder {reason}",
+                string.IsNullOrWhiteSpace(options.Value.AdminContact) ? $"mailto:postmaster@{ServerName}" : options.Value.AdminContact));
+        }
         catch
         {
             TryDelete(temp);
@@ -57,6 +65,14 @@ public sealed partial class MediaStore(IOptions<MediaOptions> options, IOptions<
         }
         return $"mxc://{ServerName}/{mediaId}";
     }
+
+    // errno on Linux: ENOSPC 28, EDQUOT 122, EROFS 30; EACCES/EPERM come as UnauthorizedAccessException.
+    static string? StorageFailure(Exception e) => e switch
+    {
+        IOException { HResult: 28 or 122 } => "is full",
+        IOException { HResult: 30 } or UnauthorizedAccessException => "is not writable",
+        _ => null,
+    };
 
     /// <summary>The document and file path of local media; null for unknown ids, other servers and malformed ids.</summary>
     public async Task<(MediaFile Media, string Path)?> FindAsync(string serverName, string mediaId, CancellationToken ct)
@@ -74,6 +90,7 @@ public sealed partial class MediaStore(IOptions<MediaOptions> options, IOptions<
     void TryDelete(string path)
     {
         try { File.Delete(path); }
+        catch (DirectoryNotFoundException) { } // its folder could not be made: nothing to delete
         catch (IOException e) { logger.LogWarning(e, "Could not delete {Path}", path); }
     }
 

@@ -150,7 +150,13 @@ public sealed class StreamHub(
     public void RelayRemote(string roomId, long epoch, byte[] frame)
     {
         var arrived = clock.GetTimestamp();
-        if (!_rooms.TryGetValue(roomId, out var room) || !AudioFrame.TryParse(frame, out var header, out var payload)) return;
+        if (!AudioFrame.TryParse(frame, out var header, out var payload)) return;
+        if (!_rooms.TryGetValue(roomId, out var room))
+        {
+            // No listener here, but this process's durable timer may be the one that checks end of media.
+            media.FrameReceived(roomId, epoch, clock.GetUtcNow());
+            return;
+        }
         AudioFrame.RewriteChannel(frame, room.Channel);
         if (epoch == room.Epoch && room.Check?.Epoch != epoch)
         {
