@@ -1,15 +1,11 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using JasperFx;
 using JasperFx.CodeGeneration;
 using JasperFx.Events;
 using JasperFx.Resources;
 using Weasel.Core;
-using Marten;
 using Wolverine;
 using Wolverine.Marten;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
 using WalkieTalkie.Server.Matrix.Account;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Matrix.Sync;

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace WalkieTalkie.Server.Infrastructure;
 
 /// <summary>Reading members of request JSON kept as JsonElement (raw, so key material and event content stay byte-exact).</summary>

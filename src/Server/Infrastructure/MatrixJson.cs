@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace WalkieTalkie.Server.Infrastructure;
 
 /// <summary>Reading members of request JSON objects; bodies themselves are read by <see cref="MatrixBody"/>.</summary>

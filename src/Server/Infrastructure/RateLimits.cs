@@ -1,7 +1,6 @@
 using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
-using WalkieTalkie.Server.Infrastructure.Auth;
 
 namespace WalkieTalkie.Server.Infrastructure;
 

@@ -1,4 +1,3 @@
-using Marten;
 using WalkieTalkie.Server.Matrix.Devices;
 using WalkieTalkie.Server.Walkie;
 

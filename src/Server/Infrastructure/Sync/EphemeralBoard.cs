@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Npgsql;
 
 namespace WalkieTalkie.Server.Infrastructure.Sync;

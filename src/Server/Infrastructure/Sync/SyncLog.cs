@@ -1,5 +1,3 @@
-using Marten;
-
 namespace WalkieTalkie.Server.Infrastructure.Sync;
 
 /// <summary>

@@ -1,8 +1,4 @@
-using System.Text.Json;
-using Marten;
 using Microsoft.Extensions.Options;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
 
 namespace WalkieTalkie.Server.Matrix.Account;
 

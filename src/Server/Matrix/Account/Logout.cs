@@ -1,6 +1,4 @@
-using Marten;
 using Wolverine;
-using WalkieTalkie.Server.Infrastructure.Auth;
 using WalkieTalkie.Server.Walkie;
 
 namespace WalkieTalkie.Server.Matrix.Account;

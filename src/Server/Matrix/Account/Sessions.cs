@@ -1,6 +1,3 @@
-using Marten;
-using WalkieTalkie.Server.Infrastructure.Auth;
-
 namespace WalkieTalkie.Server.Matrix.Account;
 
 /// <summary>Creating a device and its access token: shared by register and login.</summary>

@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Infrastructure;
-
 namespace WalkieTalkie.Server.Matrix.AccountData;
 
 /// <summary>Spec module "Client Config": global and per-room account data of the caller.</summary>

@@ -1,7 +1,3 @@
-using Marten;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
-
 namespace WalkieTalkie.Server.Matrix.AccountData;
 
 /// <summary>GET /user/{userId}/account_data/{type}: the content as stored; 404 M_NOT_FOUND when unset.</summary>

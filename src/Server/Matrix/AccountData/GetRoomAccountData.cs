@@ -1,7 +1,3 @@
-using Marten;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
-
 namespace WalkieTalkie.Server.Matrix.AccountData;
 
 /// <summary>GET /user/{userId}/rooms/{roomId}/account_data/{type}: 404 M_NOT_FOUND when unset, 400 M_INVALID_PARAM for a bad room id.</summary>

@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Infrastructure.Auth;
-
 namespace WalkieTalkie.Server.Matrix.Capabilities;
 
 /// <summary>GET /capabilities (spec: Capabilities negotiation): what this server lets the caller change.</summary>

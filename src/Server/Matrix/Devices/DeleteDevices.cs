@@ -1,8 +1,4 @@
-using System.Text.Json;
-using Marten;
 using Wolverine;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
 using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Devices;

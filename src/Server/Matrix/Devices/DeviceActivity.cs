@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Marten;
 using Marten.Patching;
 using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Matrix.Account;

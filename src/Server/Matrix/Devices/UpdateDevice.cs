@@ -1,8 +1,5 @@
-using Marten;
 using Marten.Patching;
 using Wolverine;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
 using WalkieTalkie.Server.Matrix.Account;
 using WalkieTalkie.Server.Walkie;
 

@@ -1,7 +1,3 @@
-using Marten;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
-
 namespace WalkieTalkie.Server.Matrix.Filters;
 
 /// <summary>POST /user/{userId}/filter → {"filter_id"}: only for yourself; a filter of the wrong shape is M_BAD_JSON.</summary>

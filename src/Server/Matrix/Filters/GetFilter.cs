@@ -1,7 +1,3 @@
-using Marten;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
-
 namespace WalkieTalkie.Server.Matrix.Filters;
 
 /// <summary>GET /user/{userId}/filter/{filterId}: the filter as uploaded; only your own; 404 M_NOT_FOUND when unknown.</summary>

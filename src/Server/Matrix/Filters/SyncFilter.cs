@@ -1,7 +1,3 @@
-using System.Text.Json;
-using Marten;
-using WalkieTalkie.Server.Infrastructure;
-
 namespace WalkieTalkie.Server.Matrix.Filters;
 
 /// <summary>

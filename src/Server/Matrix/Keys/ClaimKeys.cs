@@ -1,9 +1,5 @@
-using System.Text.Json;
-using Marten;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
 
 namespace WalkieTalkie.Server.Matrix.Keys;
 

@@ -1,6 +1,3 @@
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
-
 namespace WalkieTalkie.Server.Matrix.Keys;
 
 /// <summary>GET /room_keys/version: server-side key backup is not offered; clients treat this 404 as "no backup yet".</summary>

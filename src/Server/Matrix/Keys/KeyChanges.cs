@@ -1,7 +1,4 @@
 using System.Globalization;
-using Marten;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
 
 namespace WalkieTalkie.Server.Matrix.Keys;
 

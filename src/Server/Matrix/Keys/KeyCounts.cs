@@ -1,4 +1,3 @@
-using Marten;
 using WalkieTalkie.Server.Walkie;
 
 namespace WalkieTalkie.Server.Matrix.Keys;

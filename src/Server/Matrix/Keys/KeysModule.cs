@@ -1,5 +1,3 @@
-using Marten;
-
 namespace WalkieTalkie.Server.Matrix.Keys;
 
 /// <summary>Spec module "End-to-end encryption": key upload, query, claim, changes, cross-signing.</summary>

@@ -1,4 +1,3 @@
-using Marten;
 using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Matrix.Account;
 

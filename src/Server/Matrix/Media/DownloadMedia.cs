@@ -1,6 +1,4 @@
 using Microsoft.Net.Http.Headers;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
 
 namespace WalkieTalkie.Server.Matrix.Media;
 

@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Infrastructure.Auth;
-
 namespace WalkieTalkie.Server.Matrix.Media;
 
 /// <summary>GET /_matrix/client/v1/media/config and the deprecated /_matrix/media/v3/config: the upload limit.</summary>

@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using Marten;
 using Microsoft.Extensions.Options;
-using WalkieTalkie.Server.Infrastructure;
 
 namespace WalkieTalkie.Server.Matrix.Media;
 

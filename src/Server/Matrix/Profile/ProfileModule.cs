@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using WalkieTalkie.Server.Infrastructure;
 
 namespace WalkieTalkie.Server.Matrix.Profile;
 

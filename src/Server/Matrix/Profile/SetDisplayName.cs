@@ -1,9 +1,6 @@
 using System.Text.Json.Serialization;
-using Marten;
 using Marten.Patching;
 using Wolverine;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
 using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Profile;

@@ -1,6 +1,3 @@
-using Marten;
-using WalkieTalkie.Server.Infrastructure.Auth;
-
 namespace WalkieTalkie.Server.Matrix.Push;
 
 /// <summary>GET /pushrules/global/{kind}/{ruleId}/enabled → {"enabled": bool}.</summary>

@@ -1,7 +1,3 @@
-using Marten;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
-
 namespace WalkieTalkie.Server.Matrix.Push;
 
 /// <summary>GET /pushrules/ (every rule set: only `global`) and GET /pushrules/global/ (that rule set alone).</summary>

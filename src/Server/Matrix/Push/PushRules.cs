@@ -1,8 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Marten;
-using WalkieTalkie.Server.Infrastructure;
-
 namespace WalkieTalkie.Server.Matrix.Push;
 
 /// <summary>A user's changes to the server-default push rules (Marten document, id = user id).</summary>

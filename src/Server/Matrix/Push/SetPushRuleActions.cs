@@ -1,8 +1,3 @@
-using System.Text.Json;
-using Marten;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
-
 namespace WalkieTalkie.Server.Matrix.Push;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using Marten;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
-
 namespace WalkieTalkie.Server.Matrix.Push;
 
 /// <summary>PUT /pushrules/global/{kind}/{ruleId}/enabled with {"enabled": bool}.</summary>

@@ -1,7 +1,4 @@
-using Marten;
 using Microsoft.Extensions.Options;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
 
 namespace WalkieTalkie.Server.Matrix.Rooms;
 

@@ -1,8 +1,4 @@
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using Marten;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
 using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Matrix.AccountData;
 

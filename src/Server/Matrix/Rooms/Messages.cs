@@ -1,9 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Marten;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
-
 namespace WalkieTalkie.Server.Matrix.Rooms;
 
 /// <summary>GET /rooms/{roomId}/messages: pagination both ways with `from`/`to`/`limit`/`filter`.</summary>

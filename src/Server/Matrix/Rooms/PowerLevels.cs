@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace WalkieTalkie.Server.Matrix.Rooms;
 
 /// <summary>The m.room.power_levels content with the spec's defaults.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using Marten;
 using WalkieTalkie.Server.Matrix.Profile;
 
 namespace WalkieTalkie.Server.Matrix.Rooms;

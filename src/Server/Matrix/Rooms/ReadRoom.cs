@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Marten;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
-
 namespace WalkieTalkie.Server.Matrix.Rooms;
 
 /// <summary>Reading rooms: state, members, joined members, one event, joined rooms.</summary>

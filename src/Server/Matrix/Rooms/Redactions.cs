@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Marten;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
-
 namespace WalkieTalkie.Server.Matrix.Rooms;
 
 /// <summary>PUT /rooms/{roomId}/redact/{eventId}/{txnId}, and serving redacted events stripped.</summary>

@@ -1,5 +1,4 @@
 using JasperFx.Events;
-using Marten;
 using WalkieTalkie.Server.Infrastructure.Sync;
 
 namespace WalkieTalkie.Server.Matrix.Rooms;

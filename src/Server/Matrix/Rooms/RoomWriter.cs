@@ -1,8 +1,5 @@
-using System.Text.Json.Nodes;
-using Marten;
 using Wolverine;
 using Wolverine.Marten;
-using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Infrastructure.Sync;
 
 namespace WalkieTalkie.Server.Matrix.Rooms;

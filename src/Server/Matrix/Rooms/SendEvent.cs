@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
-
 namespace WalkieTalkie.Server.Matrix.Rooms;
 
 /// <summary>Validates state content before it is stored (e.g. the MSC4002 room configuration).</summary>

@@ -1,9 +1,5 @@
-using System.Text.Json.Nodes;
 using JasperFx.Events;
-using Marten;
 using Npgsql;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
 using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Matrix.Filters;
 using WalkieTalkie.Server.Matrix.Rooms;

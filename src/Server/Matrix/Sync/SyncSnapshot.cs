@@ -1,5 +1,4 @@
 using System.Data;
-using Marten;
 using Npgsql;
 
 namespace WalkieTalkie.Server.Matrix.Sync;

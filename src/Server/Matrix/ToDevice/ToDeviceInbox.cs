@@ -1,6 +1,4 @@
 using JasperFx.Events;
-using Marten;
-using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Walkie;
 

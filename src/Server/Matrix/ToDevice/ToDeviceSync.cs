@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using Marten;
 using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Matrix.Sync;
 

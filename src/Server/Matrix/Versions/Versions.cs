@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using WalkieTalkie.Server.Infrastructure;
 
 namespace WalkieTalkie.Server.Matrix.Versions;
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Floor;
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Matrix.Rooms;
 
 namespace WalkieTalkie.Server.Walkie.Config;

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Marten;
-using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Floor;
 

@@ -1,4 +1,3 @@
-using Marten;
 using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Walkie.Consent;

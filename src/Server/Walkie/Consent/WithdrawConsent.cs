@@ -1,6 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
 
 namespace WalkieTalkie.Server.Walkie.Consent;
 

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Threading.Channels;
-using System.Text.Json.Nodes;
 using WalkieTalkie.Server.Infrastructure.Sync;
 
 namespace WalkieTalkie.Server.Walkie.Floor;

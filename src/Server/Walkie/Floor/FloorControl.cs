@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
-using Marten;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Wolverine;
 using Wolverine.Marten;
-using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Config;
 using WalkieTalkie.Server.Walkie.Consent;

@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Infrastructure;
-
 namespace WalkieTalkie.Server.Walkie.Floor;
 
 /// <summary>

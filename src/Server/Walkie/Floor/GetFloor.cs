@@ -1,6 +1,4 @@
-using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
-using WalkieTalkie.Server.Infrastructure.Auth;
 using WalkieTalkie.Server.Matrix.Rooms;
 
 namespace WalkieTalkie.Server.Walkie.Floor;

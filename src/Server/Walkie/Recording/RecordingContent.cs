@@ -1,5 +1,4 @@
 using WalkieTalkie.Server.Walkie.Stream;
-using System.Text.Json.Nodes;
 
 namespace WalkieTalkie.Server.Walkie.Recording;
 

@@ -1,4 +1,3 @@
-using Marten;
 using WalkieTalkie.Server.Walkie.Stream;
 
 namespace WalkieTalkie.Server.Walkie.Recording;

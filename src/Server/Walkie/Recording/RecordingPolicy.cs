@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Marten;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Config;
 

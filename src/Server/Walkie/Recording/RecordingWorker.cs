@@ -1,8 +1,6 @@
 using WalkieTalkie.Server.Walkie.Stream;
 using System.Threading.Channels;
-using Marten;
 using Microsoft.Extensions.Options;
-using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Matrix.Media;
 using WalkieTalkie.Server.Matrix.Rooms;
 

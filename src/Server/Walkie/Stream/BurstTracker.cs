@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Marten;
 
 namespace WalkieTalkie.Server.Walkie.Stream;
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using WalkieTalkie.Protocol;
-using WalkieTalkie.Server.Infrastructure;
 
 namespace WalkieTalkie.Server.Walkie.Stream;
 

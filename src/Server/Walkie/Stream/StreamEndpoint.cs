@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Options;
 using WalkieTalkie.Protocol;
-using WalkieTalkie.Server.Infrastructure;
-using WalkieTalkie.Server.Infrastructure.Auth;
 using WalkieTalkie.Server.Walkie.Floor;
 
 namespace WalkieTalkie.Server.Walkie.Stream;

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
-using Marten;
 using Microsoft.Extensions.Options;
 using WalkieTalkie.Protocol;
-using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Consent;
 using WalkieTalkie.Server.Walkie.Floor;

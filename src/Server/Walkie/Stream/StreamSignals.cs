@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Npgsql;
 using WalkieTalkie.Protocol;
