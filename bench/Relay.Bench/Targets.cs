@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using WalkieTalkie.Server.Walkie;
+using DeviceRef = WalkieTalkie.Server.Infrastructure.DeviceRef;
 using WalkieTalkie.Server.Walkie.Stream;
 using ClientMessage = WalkieTalkie.Protocol.ClientMessage;
 using ControlJson = WalkieTalkie.Protocol.ControlJson;

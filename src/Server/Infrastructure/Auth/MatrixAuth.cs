@@ -1,5 +1,4 @@
 using WalkieTalkie.Server.Matrix.Devices;
-using WalkieTalkie.Server.Walkie;
 
 namespace WalkieTalkie.Server.Infrastructure.Auth;
 

@@ -1,5 +1,4 @@
 using Wolverine;
-using WalkieTalkie.Server.Walkie;
 
 namespace WalkieTalkie.Server.Matrix.Account;
 

@@ -3,7 +3,6 @@ using System.Net;
 using Marten.Patching;
 using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Matrix.Account;
-using WalkieTalkie.Server.Walkie;
 
 namespace WalkieTalkie.Server.Matrix.Devices;
 

@@ -1,7 +1,6 @@
 using Marten.Patching;
 using Wolverine;
 using WalkieTalkie.Server.Matrix.Account;
-using WalkieTalkie.Server.Walkie;
 
 namespace WalkieTalkie.Server.Matrix.Devices;
 

@@ -1,4 +1,3 @@
-using WalkieTalkie.Server.Walkie;
 
 namespace WalkieTalkie.Server.Matrix.Keys;
 

@@ -3,7 +3,6 @@ using Npgsql;
 using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Matrix.Filters;
 using WalkieTalkie.Server.Matrix.Rooms;
-using WalkieTalkie.Server.Walkie;
 
 namespace WalkieTalkie.Server.Matrix.Sync;
 

@@ -1,6 +1,5 @@
 using JasperFx.Events;
 using WalkieTalkie.Server.Infrastructure.Sync;
-using WalkieTalkie.Server.Walkie;
 
 namespace WalkieTalkie.Server.Matrix.ToDevice;
 

@@ -1,5 +1,5 @@
 using Marten;
-using WalkieTalkie.Server.Walkie;
+using WalkieTalkie.Server.Infrastructure;
 using WalkieTalkie.Server.Walkie.Stream;
 
 namespace WalkieTalkie.Server.IntegrationTests.Walkie.Recording;

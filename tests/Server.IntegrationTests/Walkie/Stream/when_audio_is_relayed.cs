@@ -159,7 +159,7 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         Assert.Equal(count, heard.Count);
         Assert.Equal(Enumerable.Range(0, count).Select(i => (uint)i), heard.Select(f => f.Header.Seq));
         var hub = host.Services.GetRequiredService<WalkieTalkie.Server.Walkie.Stream.StreamHub>();
-        var stalledConnection = Assert.Single(hub.ConnectionsOf(new WalkieTalkie.Server.Walkie.DeviceRef(carol.UserId, carol.DeviceId)));
+        var stalledConnection = Assert.Single(hub.ConnectionsOf(new WalkieTalkie.Server.Infrastructure.DeviceRef(carol.UserId, carol.DeviceId)));
         Assert.True(stalledConnection.AudioDropped > 0, "the stalled listener's queue filled and dropped its oldest frames");
     }
 

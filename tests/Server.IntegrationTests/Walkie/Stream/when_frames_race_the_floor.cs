@@ -1,6 +1,6 @@
 using WalkieTalkie.Protocol;
 using WalkieTalkie.Server.Walkie.Stream;
-using ServerDevice = WalkieTalkie.Server.Walkie.DeviceRef;
+using ServerDevice = WalkieTalkie.Server.Infrastructure.DeviceRef;
 
 namespace WalkieTalkie.Server.IntegrationTests.Walkie.Stream;
 

@@ -1,8 +1,8 @@
 using System.Text.Json.Serialization;
 
-namespace WalkieTalkie.Server.Walkie;
+namespace WalkieTalkie.Server.Infrastructure;
 
-/// <summary>One device of one user: the unit of consent, floor holding and queueing.</summary>
+/// <summary>One device of one user: what an access token resolves to, and the unit of consent, floor holding and queueing.</summary>
 public sealed record DeviceRef(
     [property: JsonPropertyName("user_id")] string UserId,
     [property: JsonPropertyName("device_id")] string DeviceId)
