@@ -19,7 +19,8 @@ public abstract record ServerMessage([property: JsonPropertyOrder(-1)] string Ty
         : ServerMessage(ControlTypes.FloorDenied);
 
     /// <summary>Someone holds the floor of <see cref="RoomId"/> (sent on grant, and right after <c>subscribed</c> when taken).</summary>
-    public sealed record FloorTaken(string RoomId, DeviceRef Holder, long Epoch) : ServerMessage(ControlTypes.FloorTaken);
+    /// <summary><paramref name="Emergency"/>: true for an emergency grant, absent otherwise.</summary>
+    public sealed record FloorTaken(string RoomId, DeviceRef Holder, long Epoch, bool? Emergency = null) : ServerMessage(ControlTypes.FloorTaken);
 
     /// <summary>The floor of <see cref="RoomId"/> is free; <see cref="Epoch"/> when the server says which grant ended.</summary>
     public sealed record FloorIdle(string RoomId, string Reason = "", long? Epoch = null) : ServerMessage(ControlTypes.FloorIdle);

@@ -16,6 +16,7 @@ public class ControlJsonTests
             new ServerMessage.FloorDenied("!a:hs", "ORG.MATRIX.MSC4002_FLOOR_TAKEN", "taken", Alice) },
         { """{"type":"floor.denied","room_id":"!a:hs","errcode":"M_FORBIDDEN","reason":"no consent"}""", new ServerMessage.FloorDenied("!a:hs", "M_FORBIDDEN", "no consent", null) },
         { """{"type":"floor.taken","room_id":"!a:hs","holder":{"user_id":"@alice:hs","device_id":"ALICEPHONE"},"epoch":18}""", new ServerMessage.FloorTaken("!a:hs", Alice, 18) },
+        { """{"type":"floor.taken","room_id":"!a:hs","holder":{"user_id":"@alice:hs","device_id":"ALICEPHONE"},"epoch":19,"emergency":true}""", new ServerMessage.FloorTaken("!a:hs", Alice, 19, true) },
         { """{"type":"floor.idle","room_id":"!a:hs","reason":"end_of_media"}""", new ServerMessage.FloorIdle("!a:hs", "end_of_media", null) },
         { """{"type":"floor.idle","room_id":"!a:hs","reason":"released","epoch":18}""", new ServerMessage.FloorIdle("!a:hs", "released", 18) },
         { """{"type":"floor.revoked","room_id":"!a:hs","reason":"preempted"}""", new ServerMessage.FloorRevoked("!a:hs", "preempted", null) },

@@ -157,4 +157,26 @@ public sealed class when_dispatching_the_floor(IntegrationFixture fixture)
         Assert.Equal(("ORG.MATRIX.MSC4002_NO_CONSENT", room.Id), (denied["errcode"]!.GetValue<string>(), denied["room_id"]!.GetValue<string>()));
         Assert.Equal("idle", State(await room.FloorAsync(admin)));
     }
+
+    [Fact]
+    public async Task floor_taken_marks_an_emergency_for_listeners_and_late_entrants_and_a_normal_grant_not()
+    {
+        var (room, admin, mod, user, _) = await RoomAsync();
+        await using var listener = await LiveSocket.OpenAsync(_host, user);
+        await listener.SubscribeAsync(room.Id);
+
+        var normal = await room.RequestOkAsync(admin);
+        var taken = await listener.NextAsync("floor.taken");
+        Assert.Equal((normal["epoch"]!.GetValue<long>(), null), (taken["epoch"]!.GetValue<long>(), taken["emergency"]));
+
+        var emergency = await room.RequestOkAsync(mod, "emergency");
+        taken = await listener.NextAsync("floor.taken");
+        Assert.Equal((emergency["epoch"]!.GetValue<long>(), true), (taken["epoch"]!.GetValue<long>(), taken["emergency"]!.GetValue<bool>()));
+
+        // A device that subscribes mid-emergency is told so right after `subscribed`.
+        await using var late = await LiveSocket.OpenAsync(_host, admin);
+        await late.SubscribeAsync(room.Id);
+        var lateTaken = await late.NextAsync("floor.taken");
+        Assert.Equal((mod.DeviceId, true), (lateTaken["holder"]!["device_id"]!.GetValue<string>(), lateTaken["emergency"]!.GetValue<bool>()));
+    }
 }

@@ -28,6 +28,8 @@ sealed class LiveRoom(string roomId, ushort channel)
     public volatile (StreamConnection Connection, StreamConnection.Subscription Subscription)[] Listeners = [];
     public DeviceRef? Holder;
     public long Epoch;
+    /// <summary>The holder's grant is an emergency one (told to late entrants in <c>floor.taken</c>).</summary>
+    public bool Emergency;
     public long Version = -1;
     public readonly Lock Gate = new();
 
@@ -39,7 +41,7 @@ sealed class LiveRoom(string roomId, ushort channel)
     public readonly List<EndedGrant> Ended = [];
 
     /// <summary>Under <see cref="Gate"/>: a newer floor version replaces the known holder; the grant it ends is remembered.</summary>
-    public void SetFloor(DeviceRef? holder, long epoch, long version, long now)
+    public void SetFloor(DeviceRef? holder, long epoch, bool emergency, long version, long now)
     {
         if (version <= Version) return;
         if (Holder is { } previous && (previous != holder || Epoch != epoch))
@@ -47,7 +49,7 @@ sealed class LiveRoom(string roomId, ushort channel)
             if (Ended.Count == 4) Ended.RemoveAt(0);
             Ended.Add(new EndedGrant(previous, Epoch, now));
         }
-        (Holder, Epoch, Version) = (holder, epoch, version);
+        (Holder, Epoch, Emergency, Version) = (holder, epoch, holder is not null && emergency, version);
     }
 
     /// <summary>Under <see cref="Gate"/>: whether a frame is a late one of the sender's own ended grant, within the grace.</summary>

@@ -101,7 +101,7 @@ public sealed class StreamHub(
             if (!_rooms.TryGetValue(roomId, out var room) || !connection.Rooms.TryGetValue(roomId, out var subscription)) continue;
             lock (room.Gate)
             {
-                if (room.Holder is { } holder) connection.Send(StreamMessages.Taken(roomId, holder, room.Epoch));
+                if (room.Holder is { } holder) connection.Send(StreamMessages.Taken(roomId, holder, room.Epoch, room.Emergency));
                 room.Listeners = [.. room.Listeners, (connection, subscription)];
             }
         }
@@ -116,7 +116,7 @@ public sealed class StreamHub(
         if (room != created) return room;
         _channels[room.Channel] = room;
         if (snapshot is not null)
-            lock (room.Gate) room.SetFloor(snapshot.Holder, snapshot.Epoch, snapshot.Version, clock.GetTimestamp());
+            lock (room.Gate) room.SetFloor(snapshot.Holder, snapshot.Epoch, snapshot.Emergency, snapshot.Version, clock.GetTimestamp());
         return room;
     }
 
@@ -224,7 +224,7 @@ public sealed class StreamHub(
         {
             try
             {
-                if (snapshot is not null) room.SetFloor(snapshot.Holder, snapshot.Epoch, snapshot.Version, clock.GetTimestamp());
+                if (snapshot is not null) room.SetFloor(snapshot.Holder, snapshot.Epoch, snapshot.Emergency, snapshot.Version, clock.GetTimestamp());
                 // An unreadable floor is asked again by the next frame, and its frames are not held against the sender.
                 if (snapshot is not null) room.CheckedEpoch = Math.Max(room.CheckedEpoch, check.Epoch);
                 foreach (var frame in check.Frames)
@@ -279,22 +279,22 @@ public sealed class StreamHub(
     public ValueTask OnFloorChangedAsync(FloorChanged change, CancellationToken ct)
     {
         var deliveries = change.Events.SelectMany(StreamMessages.For).ToList();
-        ApplyFloor(change.RoomId, change.View.Holder, change.View.Epoch, change.Version, deliveries);
+        ApplyFloor(change.RoomId, change.View.Holder, change.View.Epoch, change.View.Emergency, change.Version, deliveries);
         foreach (var e in change.Events)
             switch (e)
             {
                 case FloorReleased r: bursts.BurstEnded(r.RoomId, r.Epoch, "released", r.At); break;
                 case FloorRevoked r: bursts.BurstEnded(r.RoomId, r.Epoch, r.Reason.ToWire(), r.At); break;
             }
-        if (_options.RelayAcrossProcesses) signals.PublishFloor(change.RoomId, change.View.Holder, change.View.Epoch, change.Version, deliveries);
+        if (_options.RelayAcrossProcesses) signals.PublishFloor(change.RoomId, change.View.Holder, change.View.Epoch, change.View.Emergency, change.Version, deliveries);
         return ValueTask.CompletedTask;
     }
 
     /// <summary>A floor change (ours or another process's): remember the holder, tell the devices concerned.</summary>
-    public void ApplyFloor(string roomId, DeviceRef? holder, long epoch, long version, IReadOnlyList<StreamDelivery> deliveries)
+    public void ApplyFloor(string roomId, DeviceRef? holder, long epoch, bool emergency, long version, IReadOnlyList<StreamDelivery> deliveries)
     {
         if (_rooms.TryGetValue(roomId, out var room))
-            lock (room.Gate) room.SetFloor(holder, epoch, version, clock.GetTimestamp());
+            lock (room.Gate) room.SetFloor(holder, epoch, emergency, version, clock.GetTimestamp());
 
         foreach (var delivery in deliveries)
         {

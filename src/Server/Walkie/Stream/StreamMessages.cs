@@ -18,7 +18,8 @@ public static class StreamMessages
     public static ServerMessage Denied(string roomId, string errcode, string reason, DeviceRef? holder = null) =>
         new ServerMessage.FloorDenied(roomId, errcode, reason, holder is null ? null : Wire(holder));
 
-    public static ServerMessage Taken(string roomId, DeviceRef holder, long epoch) => new ServerMessage.FloorTaken(roomId, Wire(holder), epoch);
+    public static ServerMessage Taken(string roomId, DeviceRef holder, long epoch, bool emergency) =>
+        new ServerMessage.FloorTaken(roomId, Wire(holder), epoch, emergency ? true : null);
 
     public static ServerMessage Idle(string roomId, string reason, long epoch) => new ServerMessage.FloorIdle(roomId, reason, epoch);
 
@@ -38,7 +39,7 @@ public static class StreamMessages
         FloorGranted g =>
         [
             new(g.RoomId, g.Holder, null, Granted(g.RoomId, g.Epoch, g.ExpiresAt)),
-            new(g.RoomId, null, g.Holder, Taken(g.RoomId, g.Holder, g.Epoch)),
+            new(g.RoomId, null, g.Holder, Taken(g.RoomId, g.Holder, g.Epoch, g.Emergency)),
         ],
         FloorQueued q => [new(q.RoomId, q.Device, null, Queued(q.RoomId, q.Position))],
         FloorDenied d => [new(d.RoomId, d.Requester, null, Denied(d.RoomId, WalkieErrors.FloorTakenCode, d.Reason.ToWire(), d.Holder))],

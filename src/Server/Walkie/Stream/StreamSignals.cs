@@ -23,11 +23,11 @@ public sealed class StreamSignals(NpgsqlDataSource dataSource, IServiceProvider 
 
     StreamHub Hub => services.GetRequiredService<StreamHub>();
 
-    public void PublishFloor(string roomId, DeviceRef? holder, long epoch, long version, IReadOnlyList<StreamDelivery> deliveries) =>
+    public void PublishFloor(string roomId, DeviceRef? holder, long epoch, bool emergency, long version, IReadOnlyList<StreamDelivery> deliveries) =>
         Enqueue(FloorChannel, new JsonObject
         {
             ["kind"] = "floor", ["instance"] = _instance, ["room"] = roomId, ["epoch"] = epoch, ["version"] = version,
-            ["holder"] = Device(holder),
+            ["holder"] = Device(holder), ["emergency"] = emergency,
             ["deliveries"] = new JsonArray(deliveries.Select(d => (JsonNode)new JsonObject
             {
                 ["to"] = Device(d.To),
@@ -66,7 +66,8 @@ public sealed class StreamSignals(NpgsqlDataSource dataSource, IServiceProvider 
         }
         var deliveries = message["deliveries"]!.AsArray().Select(d => new StreamDelivery(roomId, Device(d!["to"]), Device(d["except"]),
             ControlJson.ParseServer(d["message"]!.ToJsonString()))).ToList();
-        Hub.ApplyFloor(roomId, Device(message["holder"]), message["epoch"]!.GetValue<long>(), message["version"]!.GetValue<long>(), deliveries);
+        Hub.ApplyFloor(roomId, Device(message["holder"]), message["epoch"]!.GetValue<long>(), message["emergency"]?.GetValue<bool>() ?? false,
+            message["version"]!.GetValue<long>(), deliveries);
     }
 
     static JsonNode? Device(DeviceRef? device) =>
