@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using WalkieTalkie.Protocol;
 
 namespace WalkieTalkie.Server.Walkie.Floor;
 
@@ -45,19 +46,14 @@ public static class RequestFloorEndpoint
     }
 }
 
-/// <summary>The <c>priority</c> of a request body or a <c>floor.request</c> message.</summary>
+/// <summary>The <c>priority</c> of a request body, read by the wire protocol's own names (<see cref="FloorPriorityWire"/>).</summary>
 public static class FloorPriorities
 {
     public static FloorPriority Parse(JsonObject body)
     {
         if (!body.TryGetPropertyValue("priority", out var node)) return FloorPriority.Normal;
         if (node is not JsonValue v || !v.TryGetValue<string>(out var s)) throw new MatrixException(MatrixError.BadJson("`priority` must be a string"));
-        return s switch
-        {
-            "normal" => FloorPriority.Normal,
-            "preempt" => FloorPriority.Preempt,
-            "emergency" => FloorPriority.Emergency,
-            _ => throw new MatrixException(MatrixError.InvalidParam("`priority` must be \"normal\", \"preempt\" or \"emergency\"")),
-        };
+        try { return FloorPriorityWire.Parse(s); }
+        catch (ControlMessageException e) { throw new MatrixException(MatrixError.InvalidParam(e.Message)); }
     }
 }
