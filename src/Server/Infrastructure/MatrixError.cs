@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace WalkieTalkie.Server.Infrastructure;
 
@@ -15,7 +16,10 @@ public sealed record MatrixError(
     [JsonPropertyName("admin_contact"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? AdminContact { get; init; }
 
-    public IResult ToResult() => TypedResults.Json(this, statusCode: Status);
+    public IResult ToResult() => ToTypedResult();
+
+    /// <summary>For endpoints declaring their answers as <c>Results&lt;Ok&lt;T&gt;, JsonHttpResult&lt;MatrixError&gt;&gt;</c>.</summary>
+    public JsonHttpResult<MatrixError> ToTypedResult() => TypedResults.Json(this, statusCode: Status);
 
     public static MatrixError Unrecognized(string error, int status = 404) => new("M_UNRECOGNIZED", error) { Status = status };
     public static MatrixError NotJson(string error) => new("M_NOT_JSON", error);

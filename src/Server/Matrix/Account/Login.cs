@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace WalkieTalkie.Server.Matrix.Account;
@@ -8,39 +9,45 @@ public static class Login
     public sealed record Request(string? Type, JsonElement? Identifier, string? User, string? Password,
         string? DeviceId, string? InitialDeviceDisplayName) : IMatrixRequest<Request>;
 
+    /// <summary>What a successful /login or /register answers.</summary>
+    public sealed record Response(string UserId, string AccessToken, string DeviceId, string HomeServer);
+
+    public sealed record LoginFlows(IReadOnlyList<LoginFlow> Flows);
+    public sealed record LoginFlow(string Type);
+    public sealed record WhoAmI(string UserId, string DeviceId, bool IsGuest);
+
+    static readonly LoginFlows PasswordOnly = new([new LoginFlow("m.login.password")]);
+
     public static void MapLogin(this RouteGroupBuilder v3)
     {
-        v3.MapGet("/login", () => TypedResults.Ok(new { flows = new[] { new { type = "m.login.password" } } }));
+        v3.MapGet("/login", () => TypedResults.Ok(PasswordOnly));
         v3.MapPost("/login", Handle).RequireRateLimiting(RateLimits.Auth);
         v3.MapGet("/account/whoami", (HttpContext http) =>
         {
             var device = http.Device();
-            return TypedResults.Ok(new { user_id = device.UserId, device_id = device.DeviceId, is_guest = false });
+            return TypedResults.Ok(new WhoAmI(device.UserId, device.DeviceId, IsGuest: false));
         }).RequireAccessToken();
     }
 
-    static async Task<IResult> Handle(Request body, IDocumentSession session, IOptions<MatrixOptions> matrix,
-        TimeProvider clock, CancellationToken ct)
+    static async Task<Results<Ok<Response>, JsonHttpResult<MatrixError>>> Handle(Request body, IDocumentSession session,
+        IOptions<MatrixOptions> matrix, TimeProvider clock, CancellationToken ct)
     {
         if (body.Type != "m.login.password")
-            return new MatrixError("M_UNKNOWN", $"Unknown login type {body.Type}").ToResult();
-        var user = UserInteractiveAuth.Read(body.Identifier is { } i
-            ? JsonDocument.Parse($$"""{"identifier":{{i.GetRawText()}}}""").RootElement
-            : null)?.User ?? body.User;
+            return new MatrixError("M_UNKNOWN", $"Unknown login type {body.Type}").ToTypedResult();
+        var user = UserInteractiveAuth.UserOf(body.Identifier) ?? body.User;
         if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(body.Password))
-            return MatrixError.BadJson("identifier.user and password are required").ToResult();
+            return MatrixError.BadJson("identifier.user and password are required").ToTypedResult();
 
         var userId = user.StartsWith('@') ? user : MatrixIds.UserId(user.ToLowerInvariant(), matrix.Value.ServerName);
         var account = await session.LoadAsync<UserAccount>(userId, ct);
         if (account is null || !PasswordHasher.Verify(body.Password, account.PasswordHash))
-            return MatrixError.Forbidden("Invalid username or password").ToResult();
+            return MatrixError.Forbidden("Invalid username or password").ToTypedResult();
 
         var created = await Sessions.StartAsync(session, userId, body.DeviceId, body.InitialDeviceDisplayName, clock.GetUtcNow(), ct);
         await session.SaveChangesAsync(ct);
-        return TypedResults.Ok(new
-        {
-            user_id = created.UserId, access_token = created.AccessToken, device_id = created.DeviceId,
-            home_server = matrix.Value.ServerName,
-        });
+        return TypedResults.Ok(Answer(created, matrix.Value));
     }
+
+    public static Response Answer(Sessions.Created created, MatrixOptions matrix) =>
+        new(created.UserId, created.AccessToken, created.DeviceId, matrix.ServerName);
 }

@@ -18,13 +18,13 @@ public static class Logout
         {
             var device = http.Device();
             await bus.InvokeAsync(new RemoveDevices(device.UserId, [device.DeviceId], DeviceRemovalReason.LoggedOut));
-            return TypedResults.Ok(new { });
+            return TypedResults.Ok(EmptyResponse.Instance);
         }).RequireAccessToken();
 
         v3.MapPost("/logout/all", async (HttpContext http, IMessageBus bus) =>
         {
             await bus.InvokeAsync(new RemoveDevices(http.Device().UserId, null, DeviceRemovalReason.LoggedOut));
-            return TypedResults.Ok(new { });
+            return TypedResults.Ok(EmptyResponse.Instance);
         }).RequireAccessToken();
     }
 }

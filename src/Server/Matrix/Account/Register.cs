@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace WalkieTalkie.Server.Matrix.Account;
@@ -20,19 +21,26 @@ public static class Register
         string? Username, string? Password, JsonElement? Auth, string? DeviceId,
         string? InitialDeviceDisplayName, bool? InhibitLogin) : IMatrixRequest<Request>;
 
+    /// <summary>With <c>inhibit_login</c>: the account exists, no device or token was made.</summary>
+    public sealed record Registered(string UserId);
+
+    public sealed record Availability(bool Available);
+
     public static void MapRegister(this RouteGroupBuilder v3)
     {
         v3.MapPost("/register", Handle).RequireRateLimiting(RateLimits.Auth);
         v3.MapGet("/register/available", Available).RequireRateLimiting(RateLimits.Auth);
     }
 
-    static async Task<IResult> Handle(Request body, string? kind, IDocumentSession session, PasswordHasher hasher,
-        IOptions<RegistrationOptions> registration, IOptions<MatrixOptions> matrix, TimeProvider clock, CancellationToken ct)
+    static async Task<Results<Ok<Login.Response>, Ok<Registered>, JsonHttpResult<UserInteractiveAuth.Challenge>, JsonHttpResult<MatrixError>>>
+        Handle(Request body, string? kind, IDocumentSession session, PasswordHasher hasher,
+            IOptions<RegistrationOptions> registration, IOptions<MatrixOptions> matrix, TimeProvider clock, CancellationToken ct)
     {
-        if (kind is "guest") return new MatrixError("M_GUEST_ACCESS_FORBIDDEN", "Guest access is disabled") { Status = 403 }.ToResult();
+        if (kind is "guest")
+            return new MatrixError("M_GUEST_ACCESS_FORBIDDEN", "Guest access is disabled") { Status = 403 }.ToTypedResult();
         var options = registration.Value;
         if (!options.Enabled && string.IsNullOrEmpty(options.SharedSecret))
-            return MatrixError.Forbidden("Registration is disabled").ToResult();
+            return MatrixError.Forbidden("Registration is disabled").ToTypedResult();
 
         var stage = string.IsNullOrEmpty(options.SharedSecret) ? "m.login.dummy" : "m.login.registration_token";
         var auth = UserInteractiveAuth.Read(body.Auth);
@@ -44,13 +52,13 @@ public static class Register
 
         var localpart = (body.Username ?? MatrixIds.RandomToken(12).ToLowerInvariant()).ToLowerInvariant();
         if (!MatrixIds.IsValidLocalpart(localpart))
-            return new MatrixError("M_INVALID_USERNAME", "User ID may only contain a-z, 0-9, and ._=-/+").ToResult();
-        if (string.IsNullOrEmpty(body.Password)) return MatrixError.MissingParam("password is required").ToResult();
-        if (body.Password.Length > 512) return MatrixError.InvalidParam("password is too long").ToResult();
+            return new MatrixError("M_INVALID_USERNAME", "User ID may only contain a-z, 0-9, and ._=-/+").ToTypedResult();
+        if (string.IsNullOrEmpty(body.Password)) return MatrixError.MissingParam("password is required").ToTypedResult();
+        if (body.Password.Length > 512) return MatrixError.InvalidParam("password is too long").ToTypedResult();
 
         var userId = MatrixIds.UserId(localpart, matrix.Value.ServerName);
         if (await session.LoadAsync<UserAccount>(userId, ct) is not null)
-            return new MatrixError("M_USER_IN_USE", "User ID already taken.").ToResult();
+            return new MatrixError("M_USER_IN_USE", "User ID already taken.").ToTypedResult();
 
         var now = clock.GetUtcNow();
         session.Insert(new UserAccount(userId, hasher.Hash(body.Password), now) { DisplayName = localpart });
@@ -58,16 +66,12 @@ public static class Register
         if (body.InhibitLogin is true)
         {
             await SaveAsync(session, ct);
-            return TypedResults.Ok(new { user_id = userId });
+            return TypedResults.Ok(new Registered(userId));
         }
 
         var created = await Sessions.StartAsync(session, userId, body.DeviceId, body.InitialDeviceDisplayName, now, ct);
-        if (!await SaveAsync(session, ct)) return new MatrixError("M_USER_IN_USE", "User ID already taken.").ToResult();
-        return TypedResults.Ok(new
-        {
-            user_id = created.UserId, access_token = created.AccessToken, device_id = created.DeviceId,
-            home_server = matrix.Value.ServerName,
-        });
+        if (!await SaveAsync(session, ct)) return new MatrixError("M_USER_IN_USE", "User ID already taken.").ToTypedResult();
+        return TypedResults.Ok(Login.Answer(created, matrix.Value));
     }
 
     /// <summary>Two racing registrations of one name: the loser's insert conflicts.</summary>
@@ -85,14 +89,13 @@ public static class Register
         }
     }
 
-    static async Task<IResult> Available(string? username, IQuerySession session, IOptions<MatrixOptions> matrix, CancellationToken ct)
+    static async Task<Results<Ok<Availability>, JsonHttpResult<MatrixError>>> Available(string? username, IQuerySession session,
+        IOptions<MatrixOptions> matrix, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(username)) return MatrixError.MissingParam("username is required").ToResult();
+        if (string.IsNullOrEmpty(username)) return MatrixError.MissingParam("username is required").ToTypedResult();
         if (!MatrixIds.IsValidLocalpart(username))
-            return new MatrixError("M_INVALID_USERNAME", "User ID may only contain a-z, 0-9, and ._=-/+").ToResult();
+            return new MatrixError("M_INVALID_USERNAME", "User ID may only contain a-z, 0-9, and ._=-/+").ToTypedResult();
         var taken = await session.LoadAsync<UserAccount>(MatrixIds.UserId(username, matrix.Value.ServerName), ct) is not null;
-        return taken
-            ? new MatrixError("M_USER_IN_USE", "User ID already taken.").ToResult()
-            : TypedResults.Ok(new { available = true });
+        return taken ? new MatrixError("M_USER_IN_USE", "User ID already taken.").ToTypedResult() : TypedResults.Ok(new Availability(true));
     }
 }

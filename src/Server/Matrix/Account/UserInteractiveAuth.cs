@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+
 namespace WalkieTalkie.Server.Matrix.Account;
 
 /// <summary>A user-interactive auth session (Marten document so any server process can continue it).</summary>
@@ -12,12 +15,15 @@ public static class UserInteractiveAuth
     {
         if (auth is not { ValueKind: JsonValueKind.Object } a) return null;
         string? S(string name) => a.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-        var user = a.TryGetProperty("identifier", out var id) && id.ValueKind == JsonValueKind.Object
-                   && id.TryGetProperty("user", out var u) && u.ValueKind == JsonValueKind.String
-            ? u.GetString()
-            : S("user");
+        var user = UserOf(a.TryGetProperty("identifier", out var id) ? id : null) ?? S("user");
         return new AuthDict(S("type"), S("session"), S("token"), S("password"), user);
     }
+
+    /// <summary>The user of an `m.id.user` identifier (<c>{"type": "m.id.user", "user": ...}</c>), if it names one.</summary>
+    public static string? UserOf(JsonElement? identifier) =>
+        identifier is { ValueKind: JsonValueKind.Object } id && id.TryGetProperty("user", out var u) && u.ValueKind == JsonValueKind.String
+            ? u.GetString()
+            : null;
 
     public static async Task<bool> IsKnownSessionAsync(IQuerySession session, string? id, CancellationToken ct) =>
         id is not null && await session.LoadAsync<UiaSession>(id, ct) is not null;
@@ -26,8 +32,8 @@ public static class UserInteractiveAuth
     /// One `m.login.password` stage proving that the caller knows the password of <paramref name="userId"/> (device
     /// deletion). Null when confirmed (the UIA session is then used up); otherwise the 401 to answer with.
     /// </summary>
-    public static async Task<IResult?> ConfirmPasswordAsync(IDocumentSession session, string userId, JsonElement? authJson,
-        DateTimeOffset now, CancellationToken ct)
+    public static async Task<JsonHttpResult<Challenge>?> ConfirmPasswordAsync(IDocumentSession session, string userId,
+        JsonElement? authJson, DateTimeOffset now, CancellationToken ct)
     {
         string[][] flows = [["m.login.password"]];
         var auth = Read(authJson);
@@ -51,7 +57,7 @@ public static class UserInteractiveAuth
         given is not null && (given == userId
             || (MatrixIds.TryParseUserId(userId, out var localpart, out _) && given.ToLowerInvariant() == localpart));
 
-    public static async Task<IResult> ChallengeAsync(IDocumentSession session, string[][] flows, DateTimeOffset now,
+    public static async Task<JsonHttpResult<Challenge>> ChallengeAsync(IDocumentSession session, string[][] flows, DateTimeOffset now,
         CancellationToken ct, string? existing = null, MatrixError? error = null)
     {
         var id = existing ?? MatrixIds.RandomToken(24);
@@ -61,17 +67,19 @@ public static class UserInteractiveAuth
             await session.SaveChangesAsync(ct);
         }
 
-        var body = new Dictionary<string, object>
+        var body = new Challenge([.. flows.Select(stages => new Flow(stages))], EmptyResponse.Instance, id)
         {
-            ["flows"] = flows.Select(stages => new { stages }).ToArray(),
-            ["params"] = new { },
-            ["session"] = id,
+            ErrCode = error?.ErrCode, Error = error?.Error,
         };
-        if (error is not null)
-        {
-            body["errcode"] = error.ErrCode;
-            body["error"] = error.Error;
-        }
         return TypedResults.Json(body, statusCode: 401);
     }
+
+    /// <summary>The 401 body: the flows left to complete, the session to continue, and why the last attempt failed.</summary>
+    public sealed record Challenge(IReadOnlyList<Flow> Flows, EmptyResponse Params, string Session)
+    {
+        [JsonPropertyName("errcode")] public string? ErrCode { get; init; }
+        public string? Error { get; init; }
+    }
+
+    public sealed record Flow(IReadOnlyList<string> Stages);
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using WalkieTalkie.Server.Infrastructure.Sync;
 
 namespace WalkieTalkie.Server.Matrix.AccountData;
@@ -6,15 +7,17 @@ namespace WalkieTalkie.Server.Matrix.AccountData;
 public static class SetAccountData
 {
     public static void MapSetAccountData(this RouteGroupBuilder v3) =>
-        v3.MapPut("/user/{userId}/account_data/{type}", async (string userId, string type, HttpContext http,
-            IDocumentSession session, TimeProvider clock, CancellationToken ct) =>
-        {
-            if (AccountDataModule.CheckWrite(http.Device().UserId, userId, type) is { } error) return error.ToResult();
-            var content = await MatrixBody.ReadElementAsync(http.Request);
+        v3.MapPut("/user/{userId}/account_data/{type}", Handle).RequireAccessToken();
 
-            await SyncLog.BeginAsync(session, ct);
-            AccountDataStore.Set(session, userId, null, type, content.GetRawText(), clock.GetUtcNow());
-            await session.SaveChangesAsync(ct);
-            return TypedResults.Ok(new { });
-        }).RequireAccessToken();
+    static async Task<Results<Ok<EmptyResponse>, JsonHttpResult<MatrixError>>> Handle(string userId, string type, HttpContext http,
+        IDocumentSession session, TimeProvider clock, CancellationToken ct)
+    {
+        if (AccountDataModule.CheckWrite(http.Device().UserId, userId, type) is { } error) return error.ToTypedResult();
+        var content = await MatrixBody.ReadElementAsync(http.Request);
+
+        await SyncLog.BeginAsync(session, ct);
+        AccountDataStore.Set(session, userId, null, type, content.GetRawText(), clock.GetUtcNow());
+        await session.SaveChangesAsync(ct);
+        return TypedResults.Ok(EmptyResponse.Instance);
+    }
 }

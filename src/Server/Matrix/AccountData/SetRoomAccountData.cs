@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using WalkieTalkie.Server.Infrastructure.Sync;
 
 namespace WalkieTalkie.Server.Matrix.AccountData;
@@ -9,16 +10,18 @@ namespace WalkieTalkie.Server.Matrix.AccountData;
 public static class SetRoomAccountData
 {
     public static void MapSetRoomAccountData(this RouteGroupBuilder v3) =>
-        v3.MapPut("/user/{userId}/rooms/{roomId}/account_data/{type}", async (string userId, string roomId, string type,
-            HttpContext http, IDocumentSession session, TimeProvider clock, CancellationToken ct) =>
-        {
-            if ((AccountDataModule.CheckWrite(http.Device().UserId, userId, type) ?? AccountDataModule.CheckRoomId(roomId)) is { } error)
-                return error.ToResult();
-            var content = await MatrixBody.ReadElementAsync(http.Request);
+        v3.MapPut("/user/{userId}/rooms/{roomId}/account_data/{type}", Handle).RequireAccessToken();
 
-            await SyncLog.BeginAsync(session, ct);
-            AccountDataStore.Set(session, userId, roomId, type, content.GetRawText(), clock.GetUtcNow());
-            await session.SaveChangesAsync(ct);
-            return TypedResults.Ok(new { });
-        }).RequireAccessToken();
+    static async Task<Results<Ok<EmptyResponse>, JsonHttpResult<MatrixError>>> Handle(string userId, string roomId, string type,
+        HttpContext http, IDocumentSession session, TimeProvider clock, CancellationToken ct)
+    {
+        if ((AccountDataModule.CheckWrite(http.Device().UserId, userId, type) ?? AccountDataModule.CheckRoomId(roomId)) is { } error)
+            return error.ToTypedResult();
+        var content = await MatrixBody.ReadElementAsync(http.Request);
+
+        await SyncLog.BeginAsync(session, ct);
+        AccountDataStore.Set(session, userId, roomId, type, content.GetRawText(), clock.GetUtcNow());
+        await session.SaveChangesAsync(ct);
+        return TypedResults.Ok(EmptyResponse.Instance);
+    }
 }

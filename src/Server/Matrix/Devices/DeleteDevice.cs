@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Wolverine;
 using WalkieTalkie.Server.Matrix.Account;
 
@@ -16,15 +17,18 @@ public static class DeleteDevice
     }
 
     public static void MapDeleteDevice(this RouteGroupBuilder v3) =>
-        v3.MapDelete("/devices/{deviceId}", async (string deviceId, Request body, HttpContext http, IDocumentSession session,
-            IMessageBus bus, TimeProvider clock, CancellationToken ct) =>
-        {
-            var userId = http.Device().UserId;
-            var challenge = await UserInteractiveAuth.ConfirmPasswordAsync(session, userId,
-                body.Auth, clock.GetUtcNow(), ct);
-            if (challenge is not null) return challenge;
+        v3.MapDelete("/devices/{deviceId}", Handle).RequireAccessToken().RequireRateLimiting(RateLimits.Auth);
 
-            await bus.InvokeAsync(new RemoveDevices(userId, [deviceId], DeviceRemovalReason.Deleted), ct);
-            return TypedResults.Ok(new { });
-        }).RequireAccessToken().RequireRateLimiting(RateLimits.Auth);
+    static async Task<Results<Ok<EmptyResponse>, JsonHttpResult<UserInteractiveAuth.Challenge>, JsonHttpResult<MatrixError>>> Handle(
+        string deviceId, Request body, HttpContext http, IDocumentSession session, IMessageBus bus, TimeProvider clock,
+        CancellationToken ct)
+    {
+        var userId = http.Device().UserId;
+        var challenge = await UserInteractiveAuth.ConfirmPasswordAsync(session, userId,
+            body.Auth, clock.GetUtcNow(), ct);
+        if (challenge is not null) return challenge;
+
+        await bus.InvokeAsync(new RemoveDevices(userId, [deviceId], DeviceRemovalReason.Deleted), ct);
+        return TypedResults.Ok(EmptyResponse.Instance);
+    }
 }

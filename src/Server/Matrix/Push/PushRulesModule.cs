@@ -20,13 +20,13 @@ public static class PushRulesModule
     }
 
     /// <summary>The rule the path names, or the error to answer: 400 for a scope or kind the spec lacks, 404 for no such rule.</summary>
-    internal static async Task<(JsonObject? Rule, IResult? Error)> FindAsync(IQuerySession session, string userId,
+    internal static async Task<(JsonObject? Rule, MatrixError? Error)> FindAsync(IQuerySession session, string userId,
         string scope, string kind, string ruleId, CancellationToken ct)
     {
-        if (scope != "global") return (null, MatrixError.InvalidParam("Only the global push rule scope exists").ToResult());
-        if (!PushRules.Kinds.Contains(kind)) return (null, MatrixError.InvalidParam($"Unknown push rule kind {kind}").ToResult());
+        if (scope != "global") return (null, MatrixError.InvalidParam("Only the global push rule scope exists"));
+        if (!PushRules.Kinds.Contains(kind)) return (null, MatrixError.InvalidParam($"Unknown push rule kind {kind}"));
         var rule = PushRules.Find(await PushRules.LoadForUserAsync(session, userId, ct), kind, ruleId);
-        return rule is null ? (null, MatrixError.NotFound("The push rule was not found.").ToResult()) : (rule, null);
+        return rule is null ? (null, MatrixError.NotFound("The push rule was not found.")) : (rule, null);
     }
 
     /// <summary>

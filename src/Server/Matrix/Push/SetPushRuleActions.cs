@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
 namespace WalkieTalkie.Server.Matrix.Push;
 
 /// <summary>
@@ -11,20 +13,22 @@ public static class SetPushRuleActions
     static readonly string[] KnownActions = ["notify", "dont_notify", "coalesce"];
 
     public static void MapSetPushRuleActions(this RouteGroupBuilder v3) =>
-        v3.MapPut("/pushrules/{scope}/{kind}/{ruleId}/actions", async (string scope, string kind, string ruleId,
-            Request body, HttpContext http, IDocumentSession session, TimeProvider clock, CancellationToken ct) =>
-        {
-            if (body.Actions is not { } actions || actions.ValueKind == JsonValueKind.Null)
-                return MatrixError.MissingParam("actions is required").ToResult();
-            if (Invalid(actions) is { } problem) return MatrixError.BadJson(problem).ToResult();
-            var userId = http.Device().UserId;
-            var (_, error) = await PushRulesModule.FindAsync(session, userId, scope, kind, ruleId, ct);
-            if (error is not null) return error;
+        v3.MapPut("/pushrules/{scope}/{kind}/{ruleId}/actions", Handle).RequireAccessToken();
 
-            var json = actions.GetRawText();
-            await PushRulesModule.ChangeAsync(session, userId, kind, ruleId, o => o with { ActionsJson = json }, clock.GetUtcNow(), ct);
-            return TypedResults.Ok(new { });
-        }).RequireAccessToken();
+    static async Task<Results<Ok<EmptyResponse>, JsonHttpResult<MatrixError>>> Handle(string scope, string kind, string ruleId,
+        Request body, HttpContext http, IDocumentSession session, TimeProvider clock, CancellationToken ct)
+    {
+        if (body.Actions is not { } actions || actions.ValueKind == JsonValueKind.Null)
+            return MatrixError.MissingParam("actions is required").ToTypedResult();
+        if (Invalid(actions) is { } problem) return MatrixError.BadJson(problem).ToTypedResult();
+        var userId = http.Device().UserId;
+        var (_, error) = await PushRulesModule.FindAsync(session, userId, scope, kind, ruleId, ct);
+        if (error is not null) return error.ToTypedResult();
+
+        var json = actions.GetRawText();
+        await PushRulesModule.ChangeAsync(session, userId, kind, ruleId, o => o with { ActionsJson = json }, clock.GetUtcNow(), ct);
+        return TypedResults.Ok(EmptyResponse.Instance);
+    }
 
     static string? Invalid(JsonElement actions)
     {
