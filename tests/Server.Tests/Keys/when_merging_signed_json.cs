@@ -5,7 +5,7 @@ using WalkieTalkie.Server.Matrix.Keys;
 
 namespace WalkieTalkie.Server.Tests.Keys;
 
-public sealed class SignedJsonTests
+public sealed class when_merging_signed_json
 {
     const string Device = """{"user_id":"@a:x","device_id":"D","keys":{"ed25519:D":"k+/="},"signatures":{"@a:x":{"ed25519:D":"s+/"}}}""";
 

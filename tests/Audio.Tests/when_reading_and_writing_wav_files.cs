@@ -2,10 +2,10 @@ using System.Buffers.Binary;
 
 namespace WalkieTalkie.Audio.Tests;
 
-public class WavFileTests
+public class when_reading_and_writing_wav_files
 {
     [Fact]
-    public void Write_then_read_gives_the_same_samples()
+    public void write_then_read_gives_the_same_samples()
     {
         short[] samples = [0, 1, -1, short.MaxValue, short.MinValue, 12345, -12345];
         var stream = new MemoryStream();
@@ -19,7 +19,7 @@ public class WavFileTests
     }
 
     [Fact]
-    public void Another_sample_rate_is_refused_with_what_it_is_and_how_to_convert()
+    public void another_sample_rate_is_refused_with_what_it_is_and_how_to_convert()
     {
         var stream = new MemoryStream();
         WavFile.Write(stream, new short[100], sampleRate: 22050);
@@ -33,7 +33,7 @@ public class WavFileTests
     }
 
     [Fact]
-    public void Stereo_and_float_files_are_refused_by_name()
+    public void stereo_and_float_files_are_refused_by_name()
     {
         byte[] stereo = Header(format: 1, channels: 2, rate: 48000, bits: 16);
         byte[] floats = Header(format: 3, channels: 1, rate: 48000, bits: 32);
@@ -44,7 +44,7 @@ public class WavFileTests
     }
 
     [Fact]
-    public void Extra_chunks_and_a_streaming_data_size_are_tolerated()
+    public void extra_chunks_and_a_streaming_data_size_are_tolerated()
     {
         var stream = new MemoryStream();
         WavFile.Write(stream, [1, 2, 3]);

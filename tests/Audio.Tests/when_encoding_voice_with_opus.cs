@@ -1,9 +1,9 @@
 namespace WalkieTalkie.Audio.Tests;
 
-public class OpusVoiceTests
+public class when_encoding_voice_with_opus
 {
     [Fact]
-    public void Encoder_is_configured_for_voice_at_24_kbit()
+    public void encoder_is_configured_for_voice_at_24_kbit()
     {
         using var encoder = new OpusVoiceEncoder();
 
@@ -12,7 +12,7 @@ public class OpusVoiceTests
     }
 
     [Fact]
-    public void Speech_encodes_near_the_target_bitrate_in_20_ms_packets()
+    public void speech_encodes_near_the_target_bitrate_in_20_ms_packets()
     {
         var speech = SpeechSample.Get();
         using var encoder = new OpusVoiceEncoder();
@@ -26,7 +26,7 @@ public class OpusVoiceTests
     }
 
     [Fact]
-    public void A_frame_must_be_exactly_960_samples()
+    public void a_frame_must_be_exactly_960_samples()
     {
         using var encoder = new OpusVoiceEncoder();
 
@@ -35,7 +35,7 @@ public class OpusVoiceTests
     }
 
     [Fact]
-    public void A_tone_survives_encode_and_decode()
+    public void a_tone_survives_encode_and_decode()
     {
         short[] tone = AudioSignal.Sine(48000, 440, 10000);
         using var encoder = new OpusVoiceEncoder();
@@ -53,7 +53,7 @@ public class OpusVoiceTests
     }
 
     [Fact]
-    public void Lost_packets_are_concealed_for_20_ms_each()
+    public void lost_packets_are_concealed_for_20_ms_each()
     {
         short[] tone = AudioSignal.Sine(9600, 300, 8000);
         using var encoder = new OpusVoiceEncoder();
@@ -69,7 +69,7 @@ public class OpusVoiceTests
     }
 
     [Fact]
-    public void A_toc_only_packet_is_concealed_even_mid_stream()
+    public void a_toc_only_packet_is_concealed_even_mid_stream()
     {
         // Concentus 2.2.2 itself throws on a 1-byte packet once it has decoded audio; libopus conceals it.
         using var encoder = new OpusVoiceEncoder();
@@ -84,7 +84,7 @@ public class OpusVoiceTests
     }
 
     [Fact]
-    public void Garbage_is_reported_as_invalid_data_and_concealed_in_bulk_decoding()
+    public void garbage_is_reported_as_invalid_data_and_concealed_in_bulk_decoding()
     {
         using var decoder = new OpusVoiceDecoder();
         var pcm = new short[OpusPacket.MaxSamplesPerPacket];
@@ -102,7 +102,7 @@ public class OpusVoiceTests
     [InlineData(0x00, 0x08)] // SILK NB 10 ms → 20 ms
     [InlineData(0x58, 0x48)] // SILK WB 60 ms → 20 ms
     [InlineData(0xE4, 0xFC)] // CELT FB 2.5 ms stereo → 20 ms stereo
-    public void Loss_toc_keeps_mode_and_bandwidth_at_20_ms(int previous, int expected)
+    public void loss_toc_keeps_mode_and_bandwidth_at_20_ms(int previous, int expected)
     {
         byte toc = OpusPacket.LossToc((byte)previous);
 

@@ -3,7 +3,7 @@ using WalkieTalkie.Server.Infrastructure;
 
 namespace WalkieTalkie.Server.Tests.Infrastructure;
 
-public sealed class MatrixErrorTests
+public sealed class when_serializing_a_matrix_error
 {
     [Fact]
     public void serializes_as_the_standard_error_response()

@@ -5,10 +5,10 @@ using System.Text.Json.Nodes;
 
 namespace WalkieTalkie.Audio.Tests;
 
-public class EncryptedAttachmentTests
+public class when_encrypting_an_attachment
 {
     [Fact]
-    public void Decrypt_returns_what_encrypt_was_given()
+    public void decrypt_returns_what_encrypt_was_given()
     {
         byte[] plaintext = RandomNumberGenerator.GetBytes(100_003); // several keystream chunks, not a block multiple
 
@@ -20,7 +20,7 @@ public class EncryptedAttachmentTests
     }
 
     [Fact]
-    public void Empty_and_tiny_files_round_trip()
+    public void empty_and_tiny_files_round_trip()
     {
         foreach (int size in new[] { 0, 1, 15, 16, 17 })
         {
@@ -31,7 +31,7 @@ public class EncryptedAttachmentTests
     }
 
     [Fact]
-    public void Aes_ctr_matches_NIST_SP_800_38A_F_5_5()
+    public void aes_ctr_matches_NIST_SP_800_38A_F_5_5()
     {
         // CTR-AES256.Encrypt; the counter's last bytes fcfdfeff → fcfdff00 exercise the carry.
         byte[] key = Convert.FromHexString("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
@@ -52,7 +52,7 @@ public class EncryptedAttachmentTests
     }
 
     [Fact]
-    public void Counter_carries_across_the_64_bit_boundary_big_endian()
+    public void counter_carries_across_the_64_bit_boundary_big_endian()
     {
         byte[] key = RandomNumberGenerator.GetBytes(32);
         byte[] counter = Convert.FromHexString("0011223344556677ffffffffffffffff");
@@ -67,7 +67,7 @@ public class EncryptedAttachmentTests
     }
 
     [Fact]
-    public void Increment_wraps_the_whole_128_bits()
+    public void increment_wraps_the_whole_128_bits()
     {
         byte[] counter = Convert.FromHexString("ffffffffffffffffffffffffffffffff");
         AesCtr.Increment(counter);
@@ -75,7 +75,7 @@ public class EncryptedAttachmentTests
     }
 
     [Fact]
-    public void Tampered_ciphertext_fails_the_hash_check()
+    public void tampered_ciphertext_fails_the_hash_check()
     {
         var (ciphertext, info) = EncryptedAttachment.Encrypt(RandomNumberGenerator.GetBytes(5000));
         ciphertext[1234] ^= 0x80;
@@ -85,7 +85,7 @@ public class EncryptedAttachmentTests
     }
 
     [Fact]
-    public void Wrong_version_key_or_iv_are_refused()
+    public void wrong_version_key_or_iv_are_refused()
     {
         var (ciphertext, info) = EncryptedAttachment.Encrypt(new byte[64]);
 
@@ -97,7 +97,7 @@ public class EncryptedAttachmentTests
     }
 
     [Fact]
-    public void Info_has_the_spec_shape_and_encodings()
+    public void info_has_the_spec_shape_and_encodings()
     {
         var (ciphertext, info) = EncryptedAttachment.Encrypt(RandomNumberGenerator.GetBytes(1000));
 
@@ -124,7 +124,7 @@ public class EncryptedAttachmentTests
     }
 
     [Fact]
-    public void Two_encryptions_never_share_key_or_iv()
+    public void two_encryptions_never_share_key_or_iv()
     {
         var (_, a) = EncryptedAttachment.Encrypt(new byte[10]);
         var (_, b) = EncryptedAttachment.Encrypt(new byte[10]);
@@ -134,7 +134,7 @@ public class EncryptedAttachmentTests
     }
 
     [Fact]
-    public void The_spec_example_deserialises()
+    public void the_spec_example_deserialises()
     {
         const string specFile = """
             {"url": "mxc://example.org/FHyPlCeYUSFFxlgbQYZmoEoe", "mimetype": "image/jpeg", "v": "v2",

@@ -4,7 +4,7 @@ using WalkieTalkie.Server.Infrastructure;
 
 namespace WalkieTalkie.Server.Tests.Infrastructure;
 
-public sealed class DatabaseOutageTests
+public sealed class when_the_database_is_unreachable
 {
     [Fact]
     public void connection_failures_and_shutdowns_are_outages()

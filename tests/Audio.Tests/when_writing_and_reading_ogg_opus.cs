@@ -2,20 +2,20 @@ using System.Buffers.Binary;
 
 namespace WalkieTalkie.Audio.Tests;
 
-public class OggOpusTests
+public class when_writing_and_reading_ogg_opus
 {
     /// <summary>TOC 0x78: hybrid, full band, 20 ms, one frame — what the encoder emits for speech.</summary>
     private const byte Toc20Ms = 0x78;
 
     [Fact]
-    public void Ogg_crc_matches_the_reference_check_value()
+    public void ogg_crc_matches_the_reference_check_value()
     {
         // CRC-32 with polynomial 0x04C11DB7, init 0, no reflection, no final XOR over "123456789".
         Assert.Equal(0x89A1_897Fu, OggCrc.Compute("123456789"u8));
     }
 
     [Fact]
-    public void Headers_follow_RFC_7845()
+    public void headers_follow_RFC_7845()
     {
         var output = new MemoryStream();
         OggOpusWriter.Write(output, Packets(3), new OggOpusOptions { Serial = 0xCAFE_F00D, Comments = ["TITLE=Burst 17", "ENCODER=test"] });
@@ -39,7 +39,7 @@ public class OggOpusTests
     }
 
     [Fact]
-    public void Granules_page_sequence_and_flags_are_right_across_pages()
+    public void granules_page_sequence_and_flags_are_right_across_pages()
     {
         var output = new MemoryStream();
         var summary = OggOpusWriter.Write(output, Packets(120), new OggOpusOptions { PreSkip = 400, MaxPacketsPerPage = 50 });
@@ -62,7 +62,7 @@ public class OggOpusTests
     [InlineData(256)]
     [InlineData(510)]
     [InlineData(1275)]
-    public void Packets_of_any_size_come_back_byte_identical(int size)
+    public void packets_of_any_size_come_back_byte_identical(int size)
     {
         ReadOnlyMemory<byte>[] packets = [Packet(1, 10), Packet(2, size), Packet(3, 255), Packet(4, 1)];
         var output = new MemoryStream();
@@ -74,7 +74,7 @@ public class OggOpusTests
     }
 
     [Fact]
-    public void Lacing_table_limit_starts_a_new_page()
+    public void lacing_table_limit_starts_a_new_page()
     {
         // Each 1,000-byte packet takes 4 lacing values: 63 of them fit in 255, the 64th opens a page.
         var output = new MemoryStream();
@@ -87,7 +87,7 @@ public class OggOpusTests
     }
 
     [Fact]
-    public void A_changed_byte_fails_the_crc_check()
+    public void a_changed_byte_fails_the_crc_check()
     {
         var output = new MemoryStream();
         OggOpusWriter.Write(output, Packets(60), new OggOpusOptions());
@@ -99,7 +99,7 @@ public class OggOpusTests
     }
 
     [Fact]
-    public void A_wrong_granule_is_caught_by_the_reader()
+    public void a_wrong_granule_is_caught_by_the_reader()
     {
         var output = new MemoryStream();
         OggOpusWriter.Write(output, Packets(120), new OggOpusOptions());
@@ -117,7 +117,7 @@ public class OggOpusTests
     }
 
     [Fact]
-    public void A_truncated_stream_without_EOS_is_reported()
+    public void a_truncated_stream_without_EOS_is_reported()
     {
         var output = new MemoryStream();
         var writer = new OggOpusWriter(output, new OggOpusOptions { MaxPacketsPerPage = 10 });
@@ -129,7 +129,7 @@ public class OggOpusTests
     }
 
     [Fact]
-    public void Empty_packets_become_20_ms_loss_frames()
+    public void empty_packets_become_20_ms_loss_frames()
     {
         ReadOnlyMemory<byte>[] packets = [Packet(1, 80), ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty, Packet(2, 80)];
         var output = new MemoryStream();
@@ -145,7 +145,7 @@ public class OggOpusTests
     }
 
     [Fact]
-    public void Sequenced_append_fills_gaps_drops_late_packets_and_survives_wrap()
+    public void sequenced_append_fills_gaps_drops_late_packets_and_survives_wrap()
     {
         var output = new MemoryStream();
         var writer = new OggOpusWriter(output, new OggOpusOptions { MaxGapPackets = 10 });
@@ -168,7 +168,7 @@ public class OggOpusTests
     }
 
     [Fact]
-    public void A_stream_without_audio_is_still_well_formed()
+    public void a_stream_without_audio_is_still_well_formed()
     {
         var output = new MemoryStream();
         var summary = new OggOpusWriter(output).Complete();
@@ -183,7 +183,7 @@ public class OggOpusTests
     }
 
     [Fact]
-    public void Appending_after_complete_and_malformed_packets_are_refused()
+    public void appending_after_complete_and_malformed_packets_are_refused()
     {
         var writer = new OggOpusWriter(new MemoryStream());
         Assert.Throws<ArgumentException>(() => writer.Append([0x7B])); // code 3 without its frame-count byte
@@ -195,7 +195,7 @@ public class OggOpusTests
     }
 
     [Fact]
-    public void Serial_is_random_unless_given()
+    public void serial_is_random_unless_given()
     {
         var a = new OggOpusWriter(new MemoryStream());
         var b = new OggOpusWriter(new MemoryStream());
@@ -213,7 +213,7 @@ public class OggOpusTests
     [InlineData(new byte[] { 0xE0 }, 120)]            // CELT FB 2.5 ms
     [InlineData(new byte[] { 0x79, 1, 2 }, 1920)]     // code 1: two equal frames
     [InlineData(new byte[] { 0x7B, 0x03 }, 2880)]     // code 3: three frames
-    public void Packet_durations_come_from_the_TOC(byte[] packet, int samples)
+    public void packet_durations_come_from_the_TOC(byte[] packet, int samples)
     {
         Assert.True(OpusPacket.TryGetSampleCount(packet, out int n));
         Assert.Equal(samples, n);
@@ -225,7 +225,7 @@ public class OggOpusTests
     [InlineData(new byte[] { 0x7B })]      // code 3 without a count
     [InlineData(new byte[] { 0x7B, 0x00 })] // code 3 with zero frames
     [InlineData(new byte[] { 0x1B, 0x03 })] // 3 × 60 ms > 120 ms
-    public void Malformed_packets_have_no_duration(byte[] packet)
+    public void malformed_packets_have_no_duration(byte[] packet)
     {
         Assert.False(OpusPacket.TryGetSampleCount(packet, out _));
     }

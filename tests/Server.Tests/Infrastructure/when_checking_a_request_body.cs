@@ -3,7 +3,7 @@ using WalkieTalkie.Server.Infrastructure;
 
 namespace WalkieTalkie.Server.Tests.Infrastructure;
 
-public sealed class MatrixBodyTests
+public sealed class when_checking_a_request_body
 {
     [Theory]
     [InlineData("""{"a":"b","c":[1,{"d":null}]}""")]

@@ -4,7 +4,7 @@ using WalkieTalkie.Server.Matrix.Filters;
 
 namespace WalkieTalkie.Server.Tests.Filters;
 
-public sealed class SyncFilterTests
+public sealed class when_parsing_a_sync_filter
 {
     [Theory]
     [InlineData("m.room.*", "m.room.message", true)]

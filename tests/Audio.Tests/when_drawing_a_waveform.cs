@@ -1,9 +1,9 @@
 namespace WalkieTalkie.Audio.Tests;
 
-public class WaveformTests
+public class when_drawing_a_waveform
 {
     [Fact]
-    public void Silence_then_loud_tone_reads_0_then_1024()
+    public void silence_then_loud_tone_reads_0_then_1024()
     {
         short[] pcm = [.. new short[48000], .. AudioSignal.Sine(48000, 440, 20000)];
 
@@ -16,7 +16,7 @@ public class WaveformTests
     }
 
     [Fact]
-    public void Values_scale_linearly_with_rms_against_the_loudest_bucket()
+    public void values_scale_linearly_with_rms_against_the_loudest_bucket()
     {
         short[] pcm = [.. AudioSignal.Sine(24000, 300, 5000), .. AudioSignal.Sine(24000, 300, 20000)];
 
@@ -28,7 +28,7 @@ public class WaveformTests
     }
 
     [Fact]
-    public void Faint_hiss_is_not_blown_up_to_full_scale()
+    public void faint_hiss_is_not_blown_up_to_full_scale()
     {
         var random = new Random(4002);
         short[] hiss = Enumerable.Range(0, 96000).Select(_ => (short)random.Next(-20, 21)).ToArray();
@@ -39,14 +39,14 @@ public class WaveformTests
     }
 
     [Fact]
-    public void Short_or_empty_audio_gives_fewer_buckets()
+    public void short_or_empty_audio_gives_fewer_buckets()
     {
         Assert.Empty(Waveform.FromPcm([]));
         Assert.Equal([0, 1024, 0], Waveform.FromPcm([0, 20000, 0]));
     }
 
     [Fact]
-    public void Speech_after_a_pause_rises_from_zero()
+    public void speech_after_a_pause_rises_from_zero()
     {
         var speech = SpeechSample.Get(leadingSilenceSeconds: 1.5);
         using var encoder = new OpusVoiceEncoder();
