@@ -14,6 +14,8 @@ export const wallClock = () => performance.timeOrigin + performance.now();
 export class Capture {
   private context?: AudioContext;
   private stream?: MediaStream;
+  private tap?: AudioWorkletNode;
+  private source?: MediaStreamAudioSourceNode;
   private encoder?: AudioEncoder;
   private pending = new Float32Array(FrameSamples);
   private filled = 0;
@@ -47,15 +49,26 @@ export class Capture {
       bitrateMode: this.constantBitrate() ? "constant" : "variable",
       opus: { frameDuration: 20000, application: "voip" },
     } as AudioEncoderConfig);
+    // The context and worklet are made once and kept suspended between bursts: opening them after the microphone
+    // would clip the first word.
+    const context = await this.prepare();
+    await context.resume();
     this.stream = await navigator.mediaDevices.getUserMedia({
       audio: { channelCount: 1, sampleRate: SampleRate, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
     });
-    this.context = new AudioContext({ sampleRate: SampleRate });
+    this.source = context.createMediaStreamSource(this.stream);
+    this.source.connect(this.tap!);
+  }
+
+  private async prepare(): Promise<AudioContext> {
+    if (this.context) return this.context;
+    const context = new AudioContext({ sampleRate: SampleRate });
     const url = URL.createObjectURL(new Blob([worklet], { type: "application/javascript" }));
-    await this.context.audioWorklet.addModule(url);
-    const tap = new AudioWorkletNode(this.context, "walkie-tap");
-    tap.port.onmessage = (e) => this.push(e.data as Float32Array);
-    this.context.createMediaStreamSource(this.stream).connect(tap);
+    await context.audioWorklet.addModule(url);
+    this.tap = new AudioWorkletNode(context, "walkie-tap");
+    this.tap.port.onmessage = (e) => this.push(e.data as Float32Array);
+    this.context = context;
+    return context;
   }
 
   private push(block: Float32Array): void {
@@ -83,7 +96,8 @@ export class Capture {
   /** Stops the microphone and waits until every captured frame came out of the encoder. */
   async stop(): Promise<void> {
     this.stream?.getTracks().forEach((t) => t.stop());
-    await this.context?.close();
+    this.source?.disconnect();
+    await this.context?.suspend();
     const encoder = this.encoder;
     this.encoder = undefined;
     if (encoder && encoder.state === "configured") {
@@ -91,7 +105,7 @@ export class Capture {
       encoder.close();
     }
     this.stream = undefined;
-    this.context = undefined;
+    this.source = undefined;
   }
 }
 

@@ -70,7 +70,10 @@ export class AudioKeys {
     const crypto_ = this.client.getCrypto();
     if (!crypto_) throw new Error("E2EE live audio needs the client's crypto");
     // Device lists must be known before Olm sessions can be made with them.
-    await crypto_.getUserDeviceInfo([...new Set(devices.map((d) => d.userId))], true);
+    const known = await crypto_.getUserDeviceInfo([...new Set(devices.map((d) => d.userId))], true);
+    // A device without Olm keys cannot decrypt anything: it gets no key (and so no audio it could open).
+    devices = devices.filter((d) => known.get(d.userId)?.has(d.deviceId));
+    if (devices.length === 0) return;
     const payload = { room_id: roomId, device_id: this.client.getDeviceId(), index: key.index, key: b64(key.raw), sent_ts: Date.now() };
     const batch = await crypto_.encryptToDeviceMessages(AudioKeyType, devices, payload);
     await this.client.queueToDevice(batch);
