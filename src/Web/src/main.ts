@@ -69,7 +69,7 @@ function roomList(w: Walkie): void {
   const invites = rooms.filter((r) => r.getMyMembership() === "invite");
   app.innerHTML = `${header(w)}<section class="card"><h2>Rooms</h2><ul class="rooms">
     ${joined.map((r) => `<li><button class="link" data-open="${esc(r.roomId)}">${esc(r.name)}</button>
-      ${w.isWalkieRoom(r.roomId) ? "📻" : ""} ${w.isEncrypted(r.roomId) ? "🔒" : ""}
+      ${w.isWalkieRoom(r.roomId) ? '<span class="badge">walkie</span>' : ""} ${w.isEncrypted(r.roomId) ? '<span class="badge">E2EE</span>' : ""}
       <span class="unplayed" data-unplayed="${esc(r.roomId)}">${w.player.unplayed(r.roomId) || ""}</span></li>`).join("")}
     ${invites.map((r) => `<li>Invited to ${esc(r.name)} <button data-join="${esc(r.roomId)}">Join</button></li>`).join("")}
     </ul><h3>New walkie room</h3>
@@ -111,7 +111,7 @@ function roomScreen(w: Walkie, room: Room): void {
   const threads = room.getThreads().flatMap((t) => t.events.filter((e) => e.getContent().msgtype === "m.audio"));
   const messages = [...new Map([...voice, ...threads].map((e) => [e.getId(), e])).values()];
   app.innerHTML = `${header(w)}<section class="card"><button class="link" id="back">← Rooms</button>
-    <h2>${esc(room.name)} ${w.isEncrypted(room.roomId) ? "🔒" : ""}</h2>
+    <h2>${esc(room.name)} ${w.isEncrypted(room.roomId) ? '<span class="badge">E2EE</span>' : ""}</h2>
     <p id="floor" class="floor">${floorText(w, room)}</p>
     <p>Unplayed: <span id="unplayed">${w.player.unplayed(room.roomId)}</span></p>
     <button id="talk" class="talk ${w.talking()?.roomId === room.roomId ? "on" : ""}">Hold to talk (or space)</button>
@@ -151,5 +151,5 @@ document.addEventListener("keydown", (e) => {
 });
 document.addEventListener("keyup", (e) => { if (e.code === "Space" && walkie && !(e.target instanceof HTMLInputElement)) void walkie.release(); });
 
-Object.assign(window, { walkieApi: { createRoom, play, signIn } });
+Object.assign(window, { walkieApi: { createRoom, play, signIn, decryptAttachment } });
 loginScreen();

@@ -76,6 +76,7 @@ export class Walkie {
   async consent(roomId: string, durationMs: number | null): Promise<void> {
     await this.client.http.authedRequest(Method.Put, `/rooms/${encodeURIComponent(roomId)}/consent`, undefined,
       durationMs === null ? {} : { duration_ms: durationMs }, { prefix: Prefix });
+    if (this.walkieMode) await this.stream.subscribe([roomId]);
     await this.syncKeys(roomId, true);
   }
 
