@@ -1,5 +1,5 @@
 // The walkie-talkie of one signed-in device: consent, floor, live stream, E2EE keys, capture, playback, recordings.
-import { ClientEvent, EventType, Method, RoomStateEvent, type MatrixClient, type MatrixEvent } from "matrix-js-sdk";
+import { ClientEvent, EventType, Method, RoomStateEvent, type MatrixClient, type MatrixEvent, type Room } from "matrix-js-sdk";
 import { Capture, tone, wallClock } from "./capture";
 import { KindAudio, KindEncrypted, keyIndexOf, openFrame, parseHeader, plainFrame, sealFrame } from "./frame";
 import { AudioKeys, MemberType, type DeviceId } from "./keys";
@@ -24,7 +24,7 @@ export class Walkie {
   private talk?: Talk;
   walkieMode = false;
   /** What the tests read: frames received per room, frames that did not open, what this device encoded and sent. */
-  readonly stats = { frames: 0, undecryptable: 0, plaintextRefused: 0 };
+  readonly stats = { frames: 0, undecryptable: 0, plaintextRefused: 0, syncFloors: 0, syncOpened: 0 };
   readonly sentOpus: Uint8Array[] = [];
   readonly sentAt = new Map<number, number>();
   lastBurst?: { roomId: string; epoch: number; packets: number };
@@ -44,8 +44,17 @@ export class Walkie {
     client.on(RoomStateEvent.Events, (e) => {
       if (e.getType() === MemberType && e.getRoomId()) this.syncKeys(e.getRoomId()!);
     });
-    // Outside walkie mode the floor arrives through /sync (ephemeral): a burst starting opens the stream.
-    client.on(ClientEvent.Event, (e) => this.ephemeral(e));
+    // Outside walkie mode the floor arrives through /sync (ephemeral): a burst starting opens the stream. The sdk
+    // ignores unknown ephemeral types in the room and emits them without a room id, so each room's intake is wrapped.
+    const watch = (room: Room) => {
+      const intake = room.addEphemeralEvents.bind(room);
+      room.addEphemeralEvents = (events: MatrixEvent[]) => {
+        for (const e of events) if (e.getType() === FloorType) this.ephemeral(room.roomId, e);
+        intake(events);
+      };
+    };
+    client.getRooms().forEach(watch);
+    client.on(ClientEvent.Room, watch);
   }
 
   isWalkieRoom(roomId: string): boolean {
@@ -229,14 +238,13 @@ export class Walkie {
     return key ? (await openFrame(key, frame)) !== null : false;
   }
 
-  private ephemeral(e: MatrixEvent): void {
-    if (e.getType() !== FloorType || !e.getRoomId()) return;
+  private ephemeral(roomId: string, e: MatrixEvent): void {
     const c = e.getContent() as { state: "idle" | "taken"; epoch: number; holder?: { user_id: string; device_id: string } };
-    const roomId = e.getRoomId()!;
+    this.stats.syncFloors++;
     if (this.stream.isOpen) return; // the stream is fresher than /sync
     this.floors.set(roomId, { state: c.state, epoch: c.epoch, holder: c.holder && { userId: c.holder.user_id, deviceId: c.holder.device_id } });
     if (c.state === "taken" && this.myConsent(roomId) !== undefined && c.holder?.device_id !== this.client.getDeviceId())
-      void this.stream.subscribe([roomId]).then(() => this.onChange());
+      void this.stream.subscribe([roomId]).then(() => { this.stats.syncOpened++; this.onChange(); });
     this.onChange();
   }
 }

@@ -128,3 +128,47 @@ test("after bob withdraws consent alice rotates her key and bob cannot open the 
   assert.deepEqual(await opens(fresh), fresh.map(() => false));
   assert.equal(await bob.page.evaluate(() => window.walkie.stats.frames), heardBefore, "the server sent bob audio without consent");
 });
+
+test("two rooms at once: carol's burst in a second room waits while bob hears alice, shows as unplayed, and plays after", async () => {
+  await bob.page.click('[data-consent="28800000"]'); // bob hears room 1 again
+  await until(bob, ([r, a]) => window.walkie.keys.log.filter((k) => k.roomId === r && k.sender === `${a.userId}|${a.deviceId}`).length >= 2,
+    [roomId, aliceDevice()]);
+  await carol.page.click("#back");
+  const room2 = await createRoom(carol, "Second walkie", true);
+  await invite(carol, room2, bob.userId);
+  await bob.page.click("#back");
+  await joinAndOpen(bob, room2);
+  await carol.page.click('[data-consent="3600000"]');
+  await bob.page.click('[data-consent="3600000"]');
+  await until(bob, ([r, c]) => window.walkie.keys.has(r, c), [room2, { userId: carol.userId, deviceId: carol.deviceId }]);
+  await bob.page.click("#back");
+
+  const aliceTalks = holdToTalk(alice, 4000);
+  await until(bob, (r) => window.walkie.player.playing()?.roomId === r, roomId, 20_000);
+  const carolBurst = await holdToTalk(carol, 1200);
+  await until(bob, (r) => window.walkie.player.unplayed(r) === 1, room2);
+  assert.equal(await bob.page.evaluate((r) => window.walkie.player.playing()?.roomId, undefined), roomId);
+  assert.equal(await bob.page.textContent(`[data-unplayed="${room2}"]`), "1");
+  if (shots) await bob.page.screenshot({ path: join(shots, "rooms.png") });
+  const aliceBurst = await aliceTalks;
+
+  await until(bob, ([r, e, n]) => window.walkie.player.decoded.filter((d) => d.roomId === r && d.epoch === e).length >= n,
+    [room2, carolBurst.epoch, carolBurst.packets], 30_000);
+  const first = await decodedBurst(bob, roomId, aliceBurst.epoch);
+  const queued = await decodedBurst(bob, room2, carolBurst.epoch);
+  assert.ok(first.frames.length >= aliceBurst.packets - 2, `bob decoded ${first.frames.length} of alice's ${aliceBurst.packets}`);
+  const lastOfFirst = Math.max(...first.frames.map((f) => f.at));
+  assert.ok(queued.frames.every((f) => f.at >= lastOfFirst), "carol's burst was decoded before alice's ended");
+  await until(bob, (r) => window.walkie.player.unplayed(r) === 0, room2);
+});
+
+test("outside walkie mode bob's stream is closed; a burst seen in /sync opens it and bob hears the rest", async () => {
+  await bob.page.click("#mode");
+  await until(bob, () => !window.walkie.stream.isOpen && !window.walkie.walkieMode);
+  const burst = await holdToTalk(alice, 4000);
+  await until(bob, ([r, e]) => window.walkie.player.decoded.some((d) => d.roomId === r && d.epoch === e), [roomId, burst.epoch], 20_000);
+  const heard = await decodedBurst(bob, roomId, burst.epoch);
+  console.log(`after /sync: bob heard ${heard.frames.length} of ${burst.packets} frames`);
+  assert.ok(heard.frames.length > 0);
+  assert.ok(await bob.page.evaluate(() => window.walkie.stats.syncOpened) >= 1, "the stream did not open because of /sync");
+});
