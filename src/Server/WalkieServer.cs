@@ -97,6 +97,7 @@ public static class WalkieServer
         // The live stream sends nothing unasked: no server-initiated keep-alive pings (battery).
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.UseRateLimiter();
+        UseWebApp(app);
         app.UseMatrixAuth();
         app.MapDefaultEndpoints();
         app.MapVersions();
@@ -106,6 +107,16 @@ public static class WalkieServer
         app.MapMedia();
         app.MapWalkie();
         return app;
+    }
+
+    /// <summary>The browser walkie-talkie (src/Web, copied to the output's walkie/ by the build): public static files, no routes.</summary>
+    static void UseWebApp(WebApplication app)
+    {
+        var root = Path.Combine(AppContext.BaseDirectory, "walkie");
+        if (!Directory.Exists(root)) return;
+        var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(root);
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, RequestPath = "/walkie" });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = files, RequestPath = "/walkie" });
     }
 
     /// <summary>The client-server endpoints under one version prefix; r0 lacks what v1.1 added (cross-signing upload, key backup).</summary>
