@@ -1,22 +1,31 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using WalkieTalkie.Protocol;
+using WalkieTalkie.Server.Walkie.Stream.Relay;
 
 namespace WalkieTalkie.Server.Walkie.Stream;
 
 /// <summary>
-/// One device's WebSocket: a receive loop (control messages and the talker's frames), a send loop, and two outgoing
-/// queues — control messages (never dropped) and audio (bounded, drop-oldest, so a slow listener only loses its own
-/// oldest frames and never delays anyone else). Frames are shared byte arrays: one copy per relayed frame for everyone.
+/// One device's WebSocket: a receive loop (control messages and the talker's frames) and one ordered outgoing queue of
+/// ready-made WebSocket frames — control messages (never dropped) and audio (bounded, drop-oldest, so a slow listener
+/// only loses its own oldest frames and never delays anyone else). A frame for an idle connection is written straight
+/// to its transport by the relaying thread; otherwise it queues, and the connection's one long-lived send loop writes
+/// everything queued since its last wake-up as one write and one flush. Audio frames are shared, pooled buffers.
 /// </summary>
 public sealed class StreamConnection
 {
+    const int BatchFrames = 64;
+    readonly RelayTransport _transport;
     readonly WebSocket _socket;
     readonly StreamOptions _options;
-    readonly Channel<byte[]> _audio;
-    readonly Channel<byte[]> _control = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
-    // One doorbell for both queues: awaiting each queue re-armed a waiter per frame, cancelling the last (a thrown OperationCanceledException and ~1 KB per frame per listener).
+    readonly Lock _gate = new();
+    readonly OutgoingQueue _queue;
+    RelayFrame[]? _batch;
+    // Someone owns the writing: an inline write in progress, or the send loop rung to drain the queue.
+    bool _busy, _completed;
+    // The send loop's doorbell; awaited without a token, so the channel's pooled waiter (nothing allocated).
     readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     readonly Queue<long> _invalidAt = new();
@@ -43,28 +52,101 @@ public sealed class StreamConnection
         public bool HearsAt(long nowMs) => Volatile.Read(ref ConsentUntilMs) > nowMs;
     }
 
-    public StreamConnection(DeviceRef device, WebSocket socket, StreamOptions options, TimeProvider clock)
+    public StreamConnection(DeviceRef device, RelayTransport transport, StreamOptions options, TimeProvider clock)
     {
         Device = device;
-        _socket = socket;
+        _transport = transport;
+        _socket = transport.Socket;
         _options = options;
         _clock = clock;
-        _audio = Channel.CreateBounded<byte[]>(
-            new BoundedChannelOptions(options.ListenerQueueFrames) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
-            _ => Interlocked.Increment(ref _audioDropped));
+        _queue = new OutgoingQueue(options.ListenerQueueFrames);
     }
 
     public void Send(ServerMessage message) => Send(ControlJson.Serialize(message));
 
-    /// <summary>Queues a serialized control message (shared bytes: a room-wide message is serialized once).</summary>
-    public void Send(byte[] utf8)
+    /// <summary>Queues a serialized control message.</summary>
+    public void Send(byte[] utf8) => Send(RelayFrame.Text(utf8));
+
+    /// <summary>Queues a framed control message (shared: a room-wide message is serialized and framed once).</summary>
+    public void Send(RelayFrame text) => Write(text);
+
+    /// <summary>Queues (or writes at once) a shared audio frame; the connection takes its own reference.</summary>
+    public void SendAudio(RelayFrame frame)
     {
-        if (_control.Writer.TryWrite(utf8)) _wake.Writer.TryWrite(true);
+        frame.AddRef();
+        Write(frame);
     }
 
-    public void SendAudio(byte[] frame)
+    /// <summary>Takes the caller's reference to <paramref name="frame"/>: written now if nothing is ahead of it, else queued in order.</summary>
+    void Write(RelayFrame frame)
     {
-        if (_audio.Writer.TryWrite(frame)) _wake.Writer.TryWrite(true);
+        bool inline = false, ring = false;
+        lock (_gate)
+        {
+            if (_completed)
+            {
+                frame.Release();
+                return;
+            }
+            if (!_busy && _queue.IsEmpty) inline = _busy = true;
+            else
+            {
+                if (!_queue.Enqueue(frame)) Interlocked.Increment(ref _audioDropped);
+                if (!_busy) ring = _busy = true;
+            }
+        }
+        if (inline) WriteNow(frame);
+        else if (ring) _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>The relaying thread writes the frame itself (no hop to another thread); the send loop takes over what queued meanwhile.</summary>
+    void WriteNow(RelayFrame frame)
+    {
+        if (!_transport.TryEnter())
+        {
+            // The WebSocket is writing a pong or close frame: queue behind it and let the send loop wait.
+            lock (_gate) _queue.Enqueue(frame);
+            _wake.Writer.TryWrite(true);
+            return;
+        }
+        ValueTask write;
+        try { write = _transport.WriteFramesAsync(frame.Bytes); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            write = ValueTask.FromException(e);
+        }
+        if (!write.IsCompleted)
+        {
+            _ = WrittenAsync(frame, write); // the listener's transport pushes back: only then a task
+            return;
+        }
+        var failed = false;
+        try { write.GetAwaiter().GetResult(); }
+        catch (Exception) { failed = true; }
+        Written(frame, failed);
+    }
+
+    async Task WrittenAsync(RelayFrame frame, ValueTask write)
+    {
+        var failed = false;
+        try { await write; }
+        catch (Exception) { failed = true; }
+        Written(frame, failed);
+    }
+
+    void Written(RelayFrame frame, bool failed)
+    {
+        _transport.Exit();
+        if (frame.IsAudio && !failed) Interlocked.Increment(ref _sent);
+        frame.Release();
+        if (failed) CompleteQueues();
+        bool ring;
+        lock (_gate)
+        {
+            ring = !_queue.IsEmpty || _completed;
+            if (!ring) _busy = false;
+        }
+        if (ring) _wake.Writer.TryWrite(true);
     }
 
     public void DropLateFrame() => Interlocked.Increment(ref _quiet);
@@ -98,7 +180,7 @@ public sealed class StreamConnection
         CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var sending = SendLoopAsync(cts.Token);
+        var sending = SendLoopAsync();
         try { await ReceiveLoopAsync(onControl, onFrame, cts.Token); }
         finally
         {
@@ -168,33 +250,69 @@ public sealed class StreamConnection
         return true;
     }
 
-    async Task SendLoopAsync(CancellationToken ct)
+    async Task SendLoopAsync()
     {
         try
         {
-            while (true)
+            while (await _wake.Reader.WaitToReadAsync(CancellationToken.None))
             {
-                if (_control.Reader.TryRead(out var text))
-                {
-                    await _socket.SendAsync(text, WebSocketMessageType.Text, true, ct);
-                    continue;
-                }
-                if (_audio.Reader.TryRead(out var frame))
-                {
-                    await _socket.SendAsync(frame, WebSocketMessageType.Binary, true, ct);
-                    Interlocked.Increment(ref _sent);
-                    continue;
-                }
-                // No token, so the channel's pooled waiter (nothing allocated); every way out completes the doorbell.
-                if (!await _wake.Reader.WaitToReadAsync(CancellationToken.None)) break;
                 _wake.Reader.TryRead(out _);
+                await DrainAsync(controlOnly: false);
             }
             // Completed: a control message queued as the queues closed (an `error`) still goes out before the close frame.
-            while (_control.Reader.TryRead(out var text)) await _socket.SendAsync(text, WebSocketMessageType.Text, true, ct);
+            await DrainAsync(controlOnly: true);
             if (_close is { } close && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                await _socket.CloseOutputAsync(close.Status, close.Reason, ct);
+                await _socket.CloseOutputAsync(close.Status, close.Reason, CancellationToken.None);
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException) { }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException or InvalidOperationException) { }
+        finally
+        {
+            lock (_gate)
+            {
+                _completed = true;
+                _queue.Clear();
+            }
+        }
+    }
+
+    /// <summary>Everything queued since the last wake-up: copied into one buffer, one write, one flush; until the queue is empty.</summary>
+    async Task DrainAsync(bool controlOnly)
+    {
+        var batch = _batch ??= new RelayFrame[BatchFrames];
+        while (true)
+        {
+            int n;
+            lock (_gate)
+            {
+                n = _queue.Take(batch, controlOnly);
+                if (n == 0)
+                {
+                    _busy = false;
+                    return;
+                }
+            }
+            var bytes = 0;
+            for (var i = 0; i < n; i++) bytes += batch[i].Length;
+            var buffer = ArrayPool<byte>.Shared.Rent(bytes);
+            var audio = 0;
+            try
+            {
+                var at = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    batch[i].Bytes.Span.CopyTo(buffer.AsSpan(at));
+                    at += batch[i].Length;
+                    if (batch[i].IsAudio) audio++;
+                    batch[i].Release();
+                    batch[i] = null!;
+                }
+                await _transport.EnterAsync();
+                try { await _transport.WriteFramesAsync(buffer.AsMemory(0, bytes)); }
+                finally { _transport.Exit(); }
+                Interlocked.Add(ref _sent, audio);
+            }
+            finally { ArrayPool<byte>.Shared.Return(buffer); }
+        }
     }
 
     /// <summary>Closes after the queued control messages (an `error`) went out; the send loop sends the close frame.</summary>
@@ -207,8 +325,7 @@ public sealed class StreamConnection
 
     void CompleteQueues()
     {
-        _control.Writer.TryComplete();
-        _audio.Writer.TryComplete();
+        lock (_gate) _completed = true;
         _wake.Writer.TryComplete();
     }
 }

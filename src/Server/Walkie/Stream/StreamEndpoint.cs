@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using WalkieTalkie.Protocol;
 using WalkieTalkie.Server.Walkie.Floor;
+using WalkieTalkie.Server.Walkie.Stream.Relay;
 
 namespace WalkieTalkie.Server.Walkie.Stream;
 
@@ -18,8 +19,9 @@ public static class StreamEndpoint
         if (!http.WebSockets.IsWebSocketRequest)
             return MatrixError.Unrecognized("This endpoint is a WebSocket: send an Upgrade request", 400).ToResult();
 
-        using var socket = await http.WebSockets.AcceptWebSocketAsync();
-        var connection = new StreamConnection(http.Device(), socket, options.Value, clock);
+        await using var transport = await RelayTransport.AcceptAsync(http);
+        using var socket = transport.Socket;
+        var connection = new StreamConnection(http.Device(), transport, options.Value, clock);
         hub.Attach(connection);
         logger.LogInformation("Stream opened by {Device}", connection.Device);
         try

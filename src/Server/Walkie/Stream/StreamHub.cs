@@ -4,6 +4,7 @@ using WalkieTalkie.Protocol;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Consent;
 using WalkieTalkie.Server.Walkie.Floor;
+using WalkieTalkie.Server.Walkie.Stream.Relay;
 
 namespace WalkieTalkie.Server.Walkie.Stream;
 
@@ -264,15 +265,21 @@ public sealed class StreamHub(
         return valid;
     }
 
+    /// <summary>The frame is framed once as WebSocket bytes: the room's channel is the same on every connection, so one image serves all.</summary>
     void Fanout(LiveRoom room, byte[] frame, DeviceRef? speaker, long nowMs)
     {
         var relayed = 0;
-        foreach (var (listener, subscription) in room.Listeners)
+        var framed = RelayFrame.Audio(frame);
+        try
         {
-            if (listener.Device == speaker || !subscription.HearsAt(nowMs)) continue;
-            listener.SendAudio(frame);
-            relayed++;
+            foreach (var (listener, subscription) in room.Listeners)
+            {
+                if (listener.Device == speaker || !subscription.HearsAt(nowMs)) continue;
+                listener.SendAudio(framed);
+                relayed++;
+            }
         }
+        finally { framed.Release(); }
         Interlocked.Add(ref _relayed, relayed); // one shared-counter update per frame, not one per listener (contended across rooms)
     }
 
@@ -300,11 +307,11 @@ public sealed class StreamHub(
         {
             if (delivery.To is { } device)
             {
-                foreach (var connection in _connections.Values.Where(c => c.Device == device)) connection.Send(delivery.Utf8);
+                foreach (var connection in _connections.Values.Where(c => c.Device == device)) connection.Send(delivery.Framed);
             }
             else if (room is not null)
             {
-                foreach (var (listener, _) in room.Listeners.Where(l => l.Connection.Device != delivery.Except)) listener.Send(delivery.Utf8);
+                foreach (var (listener, _) in room.Listeners.Where(l => l.Connection.Device != delivery.Except)) listener.Send(delivery.Framed);
             }
         }
     }

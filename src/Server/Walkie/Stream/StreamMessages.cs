@@ -1,5 +1,6 @@
 using WalkieTalkie.Protocol;
 using WalkieTalkie.Server.Walkie.Floor;
+using WalkieTalkie.Server.Walkie.Stream.Relay;
 using WireDevice = WalkieTalkie.Protocol.DeviceRef;
 
 namespace WalkieTalkie.Server.Walkie.Stream;
@@ -56,5 +57,8 @@ public static class StreamMessages
 public sealed record StreamDelivery(string RoomId, DeviceRef? To, DeviceRef? Except, ServerMessage Message)
 {
     byte[]? _utf8;
+    RelayFrame? _framed;
     public byte[] Utf8 => _utf8 ??= ControlJson.Serialize(Message);
+    /// <summary>The text frame, built once for every connection it goes to.</summary>
+    public RelayFrame Framed => _framed ??= RelayFrame.Text(Utf8);
 }
