@@ -20,7 +20,8 @@ public sealed class ServerProcess : IAsyncDisposable
         BaseAddress = baseAddress;
     }
 
-    public static async Task<ServerProcess> StartAsync(string connectionString)
+    /// <param name="settings">Extra environment, e.g. <c>ConnectionStrings__nats</c>.</param>
+    public static async Task<ServerProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = PostgresCluster.FreePort();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -31,6 +32,7 @@ public sealed class ServerProcess : IAsyncDisposable
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["Passwords__Iterations"] = "1000";
         psi.Environment["DOTNET_gcServer"] = "1";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) psi.Environment[key] = value;
         var process = Process.Start(psi)!;
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null && output.Count < 200) output.Enqueue(e.Data); };

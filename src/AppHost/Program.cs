@@ -4,11 +4,15 @@ var builder = DistributedApplication.CreateBuilder(args);
 
 // ConnectionStrings:walkie given → use it; Docker engine → Aspire's container; neither → local binaries.
 var walkie = builder.AddWalkieDatabase("walkie");
+// The same choice for NATS, which carries live audio between server processes.
+var nats = builder.AddWalkieNats("nats");
 
 var server = builder.AddProject<Projects.Server>("server")
     .WithHttpEndpoint(port: 8008)
     .WithReference(walkie.Resource)
     .WaitFor(walkie.WaitTarget)
+    .WithReference(nats.Resource)
+    .WaitFor(nats.WaitTarget)
     .WithExternalHttpEndpoints();
 
 if (!builder.ExecutionContext.IsPublishMode)

@@ -1,6 +1,7 @@
 using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Walkie.Consent;
 using WalkieTalkie.Server.Walkie.Floor;
+using WalkieTalkie.Server.Walkie.Stream.Bus;
 
 namespace WalkieTalkie.Server.Walkie.Stream;
 
@@ -20,6 +21,7 @@ public static class StreamModule
         services.AddSingleton<IConsentChangeListener>(sp => sp.GetRequiredService<StreamHub>());
         services.AddSingleton<BurstTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<BurstTracker>());
+        services.AddStreamBus(configuration);
         services.AddSingleton<StreamSignals>();
         services.AddHostedService(sp => sp.GetRequiredService<StreamSignals>());
         services.AddSingleton<IPostgresNotificationHandler>(sp => new StreamSignals.Listener(sp.GetRequiredService<StreamSignals>(), StreamSignals.FloorChannel));

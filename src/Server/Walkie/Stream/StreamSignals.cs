@@ -2,26 +2,31 @@ using System.Threading.Channels;
 using Npgsql;
 using WalkieTalkie.Protocol;
 using WalkieTalkie.Server.Infrastructure.Sync;
+using WalkieTalkie.Server.Walkie.Stream.Bus;
 
 namespace WalkieTalkie.Server.Walkie.Stream;
 
 /// <summary>
-/// Live-stream signals between server processes on one database, by PostgreSQL NOTIFY: floor changes (with the control
-/// messages they cause), consent changes, and relayed audio frames (so a listener on another process hears the talker,
-/// and that process's end-of-media timer sees the frames). Sent from a bounded queue off the relay path: when the
-/// database lags, the oldest audio goes first.
+/// Live-stream signals between server processes on one database: floor changes (with the control messages they cause)
+/// and consent changes by PostgreSQL NOTIFY, and relayed audio frames (so a listener on another process hears the
+/// talker, and that process's end-of-media timer sees the frames) on NATS when <c>ConnectionStrings:nats</c> is set,
+/// else by NOTIFY as before. Audio goes out only while another process is there (<see cref="PeerPresence"/>): a single
+/// process sends none. Sent from bounded queues off the relay path: when the transport lags, the oldest audio goes first.
 /// </summary>
-public sealed class StreamSignals(NpgsqlDataSource dataSource, IServiceProvider services,
+public sealed class StreamSignals(NpgsqlDataSource dataSource, RemoteStream remote, PeerPresence presence, IEnumerable<NatsAudio> nats,
     ILogger<StreamSignals> logger) : BackgroundService
 {
     public const string FloorChannel = "walkie_stream";
     public const string AudioChannel = "walkie_audio";
 
-    readonly string _instance = Guid.NewGuid().ToString("N")[..8];
+    readonly string _instance = presence.Instance;
+    readonly NatsAudio? _nats = nats.FirstOrDefault();
     readonly Channel<(string Channel, string Payload)> _outgoing = Channel.CreateBounded<(string, string)>(
         new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    long _audioNotified;
 
-    StreamHub Hub => services.GetRequiredService<StreamHub>();
+    /// <summary>Frames this process sent to others by NOTIFY (the fallback without NATS).</summary>
+    public long AudioNotified => Interlocked.Read(ref _audioNotified);
 
     public void PublishFloor(string roomId, DeviceRef? holder, long epoch, bool emergency, long version, IReadOnlyList<StreamDelivery> deliveries) =>
         Enqueue(FloorChannel, new JsonObject
@@ -42,8 +47,13 @@ public sealed class StreamSignals(NpgsqlDataSource dataSource, IServiceProvider 
             ["kind"] = "consent", ["instance"] = _instance, ["room"] = roomId, ["device"] = Device(device), ["until"] = untilMs,
         });
 
-    public void PublishAudio(string roomId, long epoch, byte[] frame) =>
-        _outgoing.Writer.TryWrite((AudioChannel, $"{_instance}|{epoch}|{roomId}|{Convert.ToBase64String(frame)}"));
+    public void PublishAudio(string roomId, long epoch, byte[] frame)
+    {
+        if (!presence.HasPeers) return; // alone on the database: nobody to hear it, no timer elsewhere to feed
+        if (_nats is not null) _nats.Publish(roomId, epoch, frame);
+        else if (_outgoing.Writer.TryWrite((AudioChannel, $"{_instance}|{epoch}|{roomId}|{Convert.ToBase64String(frame)}")))
+            Interlocked.Increment(ref _audioNotified);
+    }
 
     void Enqueue(string channel, JsonObject message) => _outgoing.Writer.TryWrite((channel, message.ToJsonString()));
 
@@ -54,19 +64,25 @@ public sealed class StreamSignals(NpgsqlDataSource dataSource, IServiceProvider 
         {
             var parts = payload.Split('|', 4);
             if (parts.Length != 4 || parts[0] == _instance || !long.TryParse(parts[1], out var epoch)) return;
-            Hub.RelayRemote(parts[2], epoch, Convert.FromBase64String(parts[3]));
+            remote.RelayRemote(parts[2], epoch, Convert.FromBase64String(parts[3]));
             return;
         }
         if (JsonNode.Parse(payload) is not JsonObject message || message["instance"]?.GetValue<string>() == _instance) return;
-        var roomId = message["room"]!.GetValue<string>();
-        if (message["kind"]?.GetValue<string>() == "consent")
+        var kind = message["kind"]?.GetValue<string>();
+        if (kind == "hello")
         {
-            Hub.ApplyConsent(roomId, Device(message["device"])!, message["until"]!.GetValue<long>());
+            presence.CountSoon();
+            return;
+        }
+        var roomId = message["room"]!.GetValue<string>();
+        if (kind == "consent")
+        {
+            remote.ApplyConsent(roomId, Device(message["device"])!, message["until"]!.GetValue<long>());
             return;
         }
         var deliveries = message["deliveries"]!.AsArray().Select(d => new StreamDelivery(roomId, Device(d!["to"]), Device(d["except"]),
             ControlJson.ParseServer(d["message"]!.ToJsonString()))).ToList();
-        Hub.ApplyFloor(roomId, Device(message["holder"]), message["epoch"]!.GetValue<long>(), message["emergency"]?.GetValue<bool>() ?? false,
+        remote.ApplyFloor(roomId, Device(message["holder"]), message["epoch"]!.GetValue<long>(), message["emergency"]?.GetValue<bool>() ?? false,
             message["version"]!.GetValue<long>(), deliveries);
     }
 

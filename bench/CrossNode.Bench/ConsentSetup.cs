@@ -1,0 +1,46 @@
+using System.Diagnostics;
+
+namespace WalkieTalkie.Bench.CrossNode;
+
+/// <summary>
+/// One walkie room, <c>users</c> members, <c>devices</c> devices of theirs (logins first, untimed), then every device
+/// consents (PUT …/consent, 8 at a time): the wall time and the server process's CPU of the consents alone.
+/// </summary>
+public static class ConsentSetup
+{
+    public const string P = "/_matrix/client/unstable/org.matrix.msc4002";
+
+    public sealed record Result(int Devices, double Seconds, double CpuSeconds);
+
+    public static async Task<(string RoomId, MatrixClient Owner, MatrixClient[] Devices, Result Timing)> RunAsync(
+        HttpClient http, int devices, int users, Func<TimeSpan> serverCpu)
+    {
+        var owner = await MatrixClient.RegisterAsync(http, "talker");
+        var roomId = (await owner.PostAsync("/_matrix/client/v3/createRoom", new
+        {
+            preset = "public_chat",
+            power_level_content_override = new { events = new Dictionary<string, int> { ["org.matrix.msc4002.member"] = 0 } },
+        }))["room_id"]!.GetValue<string>();
+        var room = Uri.EscapeDataString(roomId);
+        await owner.PutAsync($"/_matrix/client/v3/rooms/{room}/state/org.matrix.msc4002.walkie_talkie", new { enabled = true });
+        await owner.PutAsync($"{P}/rooms/{room}/consent", new { });
+
+        var accounts = new List<MatrixClient>();
+        for (var u = 0; u < users; u++)
+        {
+            var account = await MatrixClient.RegisterAsync(http, "listener");
+            await account.PostAsync($"/_matrix/client/v3/join/{room}", new { });
+            accounts.Add(account);
+        }
+        var created = new MatrixClient[devices];
+        await Parallel.ForEachAsync(Enumerable.Range(0, devices), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+            created[i] = i < users ? accounts[i] : await accounts[i % users].LoginAgainAsync());
+
+        var cpu = serverCpu();
+        var watch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(created, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (device, _) =>
+            await device.PutAsync($"{P}/rooms/{room}/consent", new { })); // permanent consent
+        var timing = new Result(devices, watch.Elapsed.TotalSeconds, (serverCpu() - cpu).TotalSeconds);
+        return (roomId, owner, created, timing);
+    }
+}
