@@ -21,11 +21,17 @@ public static class FederationModule
         services.AddSingleton<TransactionSender>();
         services.AddHostedService(sp => sp.GetRequiredService<TransactionSender>());
         services.AddSingleton<FederationSender>();
+        services.AddSingleton<RemoteKeys>();
+        services.AddSingleton<RemoteProfiles>();
         services.AddSingleton<IIncomingPdus, NoRoomPdus>();
         services.AddSingleton<IIncomingEdu, TypingEdu>();
         services.AddSingleton<IIncomingEdu, ReceiptEdu>();
         services.AddSingleton<IIncomingEdu, DirectToDeviceEdu>();
         services.AddSingleton<IIncomingEdu, DeviceListUpdateEdu>();
+        services.AddSingleton<IIncomingEdu, SigningKeyUpdateEdu>();
+        // The rooms part may register its own (servers in the room's state) after this one.
+        services.AddSingleton<IRoomServers, MemberServers>();
+        services.AddHostedService<DeviceListBroadcaster>();
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt out.
         // The outgoing queue retries with its own back-off; the default handler's retries would only delay that.
         services.AddHttpClient(FederationClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(60)).RemoveAllResilienceHandlers();
@@ -38,6 +44,7 @@ public static class FederationModule
             opts.Schema.For<CachedServerKeys>();
             opts.Schema.For<OutgoingItem>().Index(i => i.Destination);
             opts.Schema.For<ReceivedTransaction>();
+            opts.Schema.For<DeviceListCursor>();
         });
         return services;
     }
@@ -49,5 +56,6 @@ public static class FederationModule
         var federation = app.MapGroup(FederationAuth.Prefix);
         federation.MapQueryProfile();
         federation.MapReceiveTransaction();
+        federation.MapUserKeys();
     }
 }
