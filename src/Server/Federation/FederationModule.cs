@@ -1,5 +1,6 @@
 using WalkieTalkie.Server.Federation.Edus;
 using WalkieTalkie.Server.Federation.Keys;
+using WalkieTalkie.Server.Federation.Media;
 using WalkieTalkie.Server.Federation.Queries;
 using WalkieTalkie.Server.Federation.Receiving;
 using WalkieTalkie.Server.Federation.Sending;
@@ -23,6 +24,7 @@ public static class FederationModule
         services.AddSingleton<FederationSender>();
         services.AddSingleton<RemoteKeys>();
         services.AddSingleton<RemoteProfiles>();
+        services.AddSingleton<RemoteMedia>();
         services.AddSingleton<IIncomingPdus, NoRoomPdus>();
         services.AddSingleton<IIncomingEdu, TypingEdu>();
         services.AddSingleton<IIncomingEdu, ReceiptEdu>();
@@ -45,6 +47,7 @@ public static class FederationModule
             opts.Schema.For<OutgoingItem>().Index(i => i.Destination);
             opts.Schema.For<ReceivedTransaction>();
             opts.Schema.For<DeviceListCursor>();
+            opts.Schema.For<RemoteMediaFile>();
         });
         return services;
     }
@@ -57,5 +60,6 @@ public static class FederationModule
         federation.MapQueryProfile();
         federation.MapReceiveTransaction();
         federation.MapUserKeys();
+        federation.MapFederationMediaDownload();
     }
 }
