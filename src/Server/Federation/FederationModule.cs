@@ -34,6 +34,7 @@ public static class FederationModule
         // The rooms part may register its own (servers in the room's state) after this one.
         services.AddSingleton<IRoomServers, MemberServers>();
         services.AddHostedService<DeviceListBroadcaster>();
+        services.AddSingleton<EphemeralSender>();
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt out.
         // The outgoing queue retries with its own back-off; the default handler's retries would only delay that.
         services.AddHttpClient(FederationClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(60)).RemoveAllResilienceHandlers();
