@@ -6,6 +6,8 @@ using JasperFx.Resources;
 using Weasel.Core;
 using Wolverine;
 using Wolverine.Marten;
+using WalkieTalkie.Server.Federation;
+using WalkieTalkie.Server.Federation.Transport;
 using WalkieTalkie.Server.Matrix.Account;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Matrix.Sync;
@@ -54,6 +56,7 @@ public static class WalkieServer
         builder.Services.AddKeys();
         builder.Services.AddMedia(builder.Configuration);
         builder.Services.AddWalkie(builder.Configuration);
+        builder.Services.AddFederation(builder.Configuration);
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(MatrixCors.Policy));
 
         builder.Services.AddMarten(opts =>
@@ -99,6 +102,7 @@ public static class WalkieServer
         app.UseRateLimiter();
         UseWebApp(app);
         app.UseMatrixAuth();
+        app.UseFederationAuth();
         app.MapDefaultEndpoints();
         app.MapVersions();
         MapClientApi(app.MapGroup("/_matrix/client/v3"), r0: false);
@@ -106,6 +110,7 @@ public static class WalkieServer
         MapClientApi(app.MapGroup("/_matrix/client/r0"), r0: true);
         app.MapMedia();
         app.MapWalkie();
+        app.MapFederation();
         return app;
     }
 
