@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Options;
 using Wolverine;
 using Wolverine.Marten;
+using WalkieTalkie.Server.Federation.Rooms;
 using WalkieTalkie.Server.Infrastructure.Sync;
 
 namespace WalkieTalkie.Server.Matrix.Rooms;
@@ -10,8 +12,6 @@ public sealed record RoomEventDraft(string Sender, string Type, string? StateKey
     public string? SenderDevice { get; init; }
     public string? TxnId { get; init; }
     public string? Redacts { get; init; }
-    /// <summary>A fresh id chosen by the caller, so a later draft of the same append can refer to this event.</summary>
-    public string? EventId { get; init; }
 }
 
 /// <summary>Idempotency record of a client send (id "user|device|txnId").</summary>
@@ -23,17 +23,22 @@ public sealed record EventLocator(string Id, string RoomId, long Version);
 /// <summary>Published (through the outbox) when someone's membership changes: consent and floor react to leaves.</summary>
 public sealed record MembershipChanged(string RoomId, string UserId, string Membership);
 
+/// <summary>Published (through the outbox) for every event this server created: federation sends it to the room's other servers.</summary>
+public sealed record LocalPduCreated(string RoomId, string EventId);
+
 /// <summary>
 /// The transaction a room write runs in, for builders that change other streams atomically with the room events
 /// (MSC4002 consent and its member-state mirror). Messages published on <see cref="Outbox"/> commit with it.
+/// <see cref="AddAsync"/> appends a draft at once and returns the stored event, for builders that need its id.
 /// </summary>
-public sealed record RoomTransaction(IDocumentSession Session, IMessageBus Outbox);
+public sealed record RoomTransaction(IDocumentSession Session, IMessageBus Outbox, Func<RoomEventDraft, Task<RoomEvent>> AddAsync);
 
 /// <summary>
-/// The only way events enter a room: under the sync append lock, load current state, authorize each draft against
-/// the state as it evolves, append to the room's Marten stream, update state and memberships, commit.
+/// The only way events enter a room: under the sync append lock, load current state, authorize each event against
+/// the state as it evolves, append to the room's Marten stream, update state and memberships, commit. Local drafts
+/// become signed PDUs (reference-hash ids); remote PDUs arrive checked by <see cref="AppendRemoteAsync"/>'s caller.
 /// </summary>
-public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock)
+public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, IEventSigner signer, IOptions<MatrixOptions> matrix)
 {
     /// <summary>Appends the drafts built from current state; returns the stored events (or, for a repeated txn id, the original).</summary>
     public Task<IReadOnlyList<RoomEvent>> AppendAsync(string roomId, Func<RoomState, IEnumerable<RoomEventDraft>> build,
@@ -51,48 +56,111 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         outbox.Enroll(session);
         await SyncLog.BeginAsync(session, ct);
         var state = await session.LoadAsync<RoomState>(roomId, ct) ?? new RoomState { Id = roomId };
+        var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId };
 
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var appended = new List<RoomEvent>();
-        foreach (var draft in await build(state, new RoomTransaction(session, outbox)))
+        async Task<RoomEvent> Add(RoomEventDraft draft)
         {
+            var (e, pdu) = Local(state, dag, roomId, draft, now);
+            if (RoomAuth.Check(state, e, dag.Extremities.Count == 1 && state.EventCount == 1) is { } reason)
+                throw new MatrixException(MatrixError.Forbidden(reason));
+            if (RoomAuth.CheckLocalPolicy(e) is { } policy) throw new MatrixException(MatrixError.Forbidden(policy));
             if (draft.TxnId is not null && draft.SenderDevice is not null)
-            {
-                var txnKey = $"{draft.Sender}|{draft.SenderDevice}|{draft.TxnId}";
-                if (await session.LoadAsync<SentTransaction>(txnKey, ct) is { } sent)
-                    return [await LoadEventAsync(session, sent.EventId, ct) ?? throw new InvalidOperationException("lost txn event")];
-            }
-
-            var e = new RoomEvent(draft.EventId ?? MatrixIds.NewEventId(), roomId, draft.Sender, draft.Type, draft.StateKey,
-                draft.Content.ToJsonString(), now)
-            {
-                SenderDevice = draft.SenderDevice, TxnId = draft.TxnId, Redacts = draft.Redacts,
-                PrevContent = draft.StateKey is null ? null : state.Get(draft.Type, draft.StateKey)?.Content,
-            };
-            if (RoomAuth.Check(state, e) is { } reason) throw new MatrixException(MatrixError.Forbidden(reason));
-
-            if (draft.TxnId is not null && draft.SenderDevice is not null)
-                session.Store(new SentTransaction($"{draft.Sender}|{draft.SenderDevice}|{draft.TxnId}", e.EventId));
-            state.Apply(e);
-            // Room appends are serialized, so the event's stream version is the count of events so far.
-            session.Store(new EventLocator(e.EventId, roomId, state.EventCount));
+                session.Store(new SentTransaction(TxnKey(draft), e.EventId));
+            await StoreAsync(session, state, dag, e, pdu, outlier: false);
+            await outbox.PublishAsync(new LocalPduCreated(roomId, e.EventId));
             appended.Add(e);
-            if (e.Type == EventTypes.Member && e.StateKey is not null)
-            {
-                var membership = e.ContentObject()["membership"]?.GetValue<string>() ?? Memberships.Leave;
-                session.Store(new RoomMember(RoomMember.Key(roomId, e.StateKey), roomId, e.StateKey, membership));
-                await outbox.PublishAsync(new MembershipChanged(roomId, e.StateKey, membership));
-            }
+            return e;
         }
 
-        if (appended.Count > 0)
+        foreach (var draft in await build(state, new RoomTransaction(session, outbox, Add)))
         {
-            session.Events.Append(SyncStreams.Room(roomId), appended.Cast<object>().ToArray());
-            session.Store(state);
+            if (draft.TxnId is not null && draft.SenderDevice is not null
+                && await session.LoadAsync<SentTransaction>(TxnKey(draft), ct) is { } sent)
+                return [await LoadEventAsync(session, sent.EventId, ct) ?? throw new InvalidOperationException("lost txn event")];
+            await Add(draft);
         }
+
+        Finish(session, roomId, state, dag, appended);
         await session.SaveChangesAsync(ct);
         return appended;
     }
+
+    /// <summary>
+    /// Appends PDUs from other servers whose signatures, hashes and auth against their own auth events were checked:
+    /// each must also pass the auth rules against the current state, else it is rejected (not stored). Returns the stored ones
+    /// and the reason of each rejected one.
+    /// </summary>
+    public async Task<(IReadOnlyList<RoomEvent> Stored, IReadOnlyDictionary<string, string> Rejected)> AppendRemoteAsync(string roomId,
+        IReadOnlyList<(string EventId, JsonObject Pdu)> pdus, Func<RoomState, RoomDag, RoomTransaction, Task>? before, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        outbox.Enroll(session);
+        await SyncLog.BeginAsync(session, ct);
+        var state = await session.LoadAsync<RoomState>(roomId, ct) ?? new RoomState { Id = roomId };
+        var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId };
+        var appended = new List<RoomEvent>();
+        var rejected = new Dictionary<string, string>();
+        if (before is not null) await before(state, dag, new RoomTransaction(session, outbox, _ => throw new InvalidOperationException("remote only")));
+
+        foreach (var (eventId, pdu) in pdus)
+        {
+            if (await session.LoadAsync<StoredPdu>(eventId, ct) is { Outlier: false }) continue;
+            var e = PduFactory.ToRoomEvent(pdu, eventId);
+            e = e with { PrevContent = e.StateKey is null ? null : state.Get(e.Type, e.StateKey)?.Content };
+            var onlyCreateBefore = pdu["prev_events"] is JsonArray prev && prev.Count == 1 && state.EventCount == 1;
+            if (RoomAuth.Check(state, e, onlyCreateBefore) is { } reason) { rejected[eventId] = reason; continue; }
+            await StoreAsync(session, state, dag, e, pdu, outlier: false);
+            appended.Add(e);
+        }
+
+        Finish(session, roomId, state, dag, appended);
+        await session.SaveChangesAsync(ct);
+        return (appended, rejected);
+    }
+
+    (RoomEvent Event, JsonObject Pdu) Local(RoomState state, RoomDag dag, string roomId, RoomEventDraft draft, long now)
+    {
+        if (draft.Type == EventTypes.Create && draft.StateKey == "" && draft.Content.String("room_version") is { } version)
+            dag.RoomVersion = version;
+        var unsigned = PduFactory.Create(matrix.Value.ServerName, state, dag, roomId, draft.Sender, draft.Type, draft.StateKey,
+            draft.Content, draft.Redacts, now);
+        var (pdu, eventId) = PduFactory.Seal(unsigned, dag.RoomVersion, signer);
+        var e = new RoomEvent(eventId, roomId, draft.Sender, draft.Type, draft.StateKey, draft.Content.ToJsonString(), now)
+        {
+            SenderDevice = draft.SenderDevice, TxnId = draft.TxnId, Redacts = draft.Redacts,
+            PrevContent = draft.StateKey is null ? null : state.Get(draft.Type, draft.StateKey)?.Content,
+        };
+        return (e, pdu);
+    }
+
+    /// <summary>One accepted event: state, graph, its PDU, its stream position and memberships.</summary>
+    async Task StoreAsync(IDocumentSession session, RoomState state, RoomDag dag, RoomEvent e, JsonObject pdu, bool outlier)
+    {
+        var depth = pdu["depth"]?.GetValue<long>() ?? dag.NextDepth;
+        session.Store(new StoredPdu(e.EventId, e.RoomId, pdu.ToJsonString(), depth, outlier));
+        dag.Add(e.EventId, depth, pdu["prev_events"] is JsonArray prev ? prev.Select(p => p!.GetValue<string>()) : []);
+        state.Apply(e);
+        // Room appends are serialized, so the event's stream version is the count of events so far.
+        session.Store(new EventLocator(e.EventId, e.RoomId, state.EventCount));
+        if (e.Type == EventTypes.Member && e.StateKey is not null)
+        {
+            var membership = e.ContentObject()["membership"]?.GetValue<string>() ?? Memberships.Leave;
+            session.Store(new RoomMember(RoomMember.Key(e.RoomId, e.StateKey), e.RoomId, e.StateKey, membership));
+            await outbox.PublishAsync(new MembershipChanged(e.RoomId, e.StateKey, membership));
+        }
+    }
+
+    static void Finish(IDocumentSession session, string roomId, RoomState state, RoomDag dag, List<RoomEvent> appended)
+    {
+        if (appended.Count == 0) return;
+        session.Events.Append(SyncStreams.Room(roomId), appended.Cast<object>().ToArray());
+        session.Store(state);
+        session.Store(dag);
+    }
+
+    static string TxnKey(RoomEventDraft draft) => $"{draft.Sender}|{draft.SenderDevice}|{draft.TxnId}";
 
     public static async Task<RoomEvent?> LoadEventAsync(IQuerySession session, string eventId, CancellationToken ct)
     {
