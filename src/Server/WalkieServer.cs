@@ -6,6 +6,7 @@ using JasperFx.Resources;
 using Weasel.Core;
 using Wolverine;
 using Wolverine.Marten;
+using WalkieTalkie.Server.Federation;
 using WalkieTalkie.Server.Matrix.Account;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Matrix.Sync;
@@ -54,6 +55,7 @@ public static class WalkieServer
         builder.Services.AddKeys();
         builder.Services.AddMedia(builder.Configuration);
         builder.Services.AddWalkie(builder.Configuration);
+        builder.Services.AddFederation(builder.Configuration);
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(MatrixCors.Policy));
 
         builder.Services.AddMarten(opts =>
