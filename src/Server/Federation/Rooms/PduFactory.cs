@@ -1,3 +1,4 @@
+using WalkieTalkie.Server.Federation.Crypto;
 using WalkieTalkie.Server.Matrix.Rooms;
 
 namespace WalkieTalkie.Server.Federation.Rooms;
@@ -27,9 +28,10 @@ public static class PduFactory
     }
 
     /// <summary>The signed PDU and its event id.</summary>
-    public static (JsonObject Pdu, string EventId) Seal(JsonObject pdu, string roomVersion, IEventSigner signer)
+    public static (JsonObject Pdu, string EventId) Seal(JsonObject pdu, string roomVersion, string origin, Ed25519Key key)
     {
-        pdu["signatures"] = signer.Sign(Redaction.Redact(pdu, roomVersion));
+        var signature = JsonSigning.SignatureOf(Redaction.Redact(pdu, roomVersion), key);
+        pdu["signatures"] = new JsonObject { [origin] = new JsonObject { [key.KeyId] = signature } };
         return (pdu, EventHashes.EventId(pdu, roomVersion));
     }
 
@@ -40,10 +42,4 @@ public static class PduFactory
         {
             Redacts = pdu.String("redacts") ?? (pdu["content"] as JsonObject)?.String("redacts"),
         };
-}
-
-/// <summary>Signs a redacted, signature-less event with this server's key: returns the `signatures` object.</summary>
-public interface IEventSigner
-{
-    JsonObject Sign(JsonObject redactedEvent);
 }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using Wolverine;
 using Wolverine.Marten;
+using WalkieTalkie.Server.Federation.Crypto;
+using WalkieTalkie.Server.Federation.Keys;
 using WalkieTalkie.Server.Federation.Rooms;
 using WalkieTalkie.Server.Infrastructure.Sync;
 
@@ -38,7 +40,7 @@ public sealed record RoomTransaction(IDocumentSession Session, IMessageBus Outbo
 /// the state as it evolves, append to the room's Marten stream, update state and memberships, commit. Local drafts
 /// become signed PDUs (reference-hash ids); remote PDUs arrive checked by <see cref="AppendRemoteAsync"/>'s caller.
 /// </summary>
-public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, IEventSigner signer, IOptions<MatrixOptions> matrix)
+public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, ServerSigningKeys keys, IOptions<MatrixOptions> matrix)
 {
     /// <summary>Appends the drafts built from current state; returns the stored events (or, for a repeated txn id, the original).</summary>
     public Task<IReadOnlyList<RoomEvent>> AppendAsync(string roomId, Func<RoomState, IEnumerable<RoomEventDraft>> build,
@@ -57,18 +59,25 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         await SyncLog.BeginAsync(session, ct);
         var state = await session.LoadAsync<RoomState>(roomId, ct) ?? new RoomState { Id = roomId };
         var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId };
+        var key = await keys.CurrentAsync(ct);
 
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var appended = new List<RoomEvent>();
         async Task<RoomEvent> Add(RoomEventDraft draft)
         {
-            var (e, pdu) = Local(state, dag, roomId, draft, now);
+            var e = new RoomEvent("", roomId, draft.Sender, draft.Type, draft.StateKey, draft.Content.ToJsonString(), now)
+            {
+                SenderDevice = draft.SenderDevice, TxnId = draft.TxnId, Redacts = draft.Redacts,
+                PrevContent = draft.StateKey is null ? null : state.Get(draft.Type, draft.StateKey)?.Content,
+            };
             if (RoomAuth.Check(state, e, dag.Extremities.Count == 1 && state.EventCount == 1) is { } reason)
                 throw new MatrixException(MatrixError.Forbidden(reason));
             if (RoomAuth.CheckLocalPolicy(e) is { } policy) throw new MatrixException(MatrixError.Forbidden(policy));
+            var pdu = Seal(state, dag, e, draft.Content, key);
+            e = e with { EventId = pdu.EventId };
             if (draft.TxnId is not null && draft.SenderDevice is not null)
                 session.Store(new SentTransaction(TxnKey(draft), e.EventId));
-            await StoreAsync(session, state, dag, e, pdu, outlier: false);
+            await StoreAsync(session, state, dag, e, pdu.Pdu, outlier: false);
             await outbox.PublishAsync(new LocalPduCreated(roomId, e.EventId));
             appended.Add(e);
             return e;
@@ -120,19 +129,20 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         return (appended, rejected);
     }
 
-    (RoomEvent Event, JsonObject Pdu) Local(RoomState state, RoomDag dag, string roomId, RoomEventDraft draft, long now)
+    /// <summary>The signed PDU of a local event; content that has no canonical JSON form (floats) is M_BAD_JSON.</summary>
+    (JsonObject Pdu, string EventId) Seal(RoomState state, RoomDag dag, RoomEvent e, JsonObject content, Ed25519Key key)
     {
-        if (draft.Type == EventTypes.Create && draft.StateKey == "" && draft.Content.String("room_version") is { } version)
-            dag.RoomVersion = version;
-        var unsigned = PduFactory.Create(matrix.Value.ServerName, state, dag, roomId, draft.Sender, draft.Type, draft.StateKey,
-            draft.Content, draft.Redacts, now);
-        var (pdu, eventId) = PduFactory.Seal(unsigned, dag.RoomVersion, signer);
-        var e = new RoomEvent(eventId, roomId, draft.Sender, draft.Type, draft.StateKey, draft.Content.ToJsonString(), now)
+        if (e.Type == EventTypes.Create && e.StateKey == "" && content.String("room_version") is { } version) dag.RoomVersion = version;
+        try
         {
-            SenderDevice = draft.SenderDevice, TxnId = draft.TxnId, Redacts = draft.Redacts,
-            PrevContent = draft.StateKey is null ? null : state.Get(draft.Type, draft.StateKey)?.Content,
-        };
-        return (e, pdu);
+            var unsigned = PduFactory.Create(matrix.Value.ServerName, state, dag, e.RoomId, e.Sender, e.Type, e.StateKey, content, e.Redacts,
+                e.OriginServerTs);
+            return PduFactory.Seal(unsigned, dag.RoomVersion, matrix.Value.ServerName, key);
+        }
+        catch (CanonicalJsonException bad)
+        {
+            throw new MatrixException(MatrixError.BadJson($"Event content has no canonical JSON form: {bad.Message}"));
+        }
     }
 
     /// <summary>One accepted event: state, graph, its PDU, its stream position and memberships.</summary>

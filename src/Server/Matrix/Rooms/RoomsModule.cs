@@ -1,10 +1,12 @@
+using WalkieTalkie.Server.Federation.Rooms;
+
 namespace WalkieTalkie.Server.Matrix.Rooms;
 
 /// <summary>Spec modules "Rooms", "Room membership", "Events", "Typing", "Receipts", "Room aliases".</summary>
 public static class RoomsModule
 {
     public static IServiceCollection AddRooms(this IServiceCollection services) =>
-        services.AddScoped<RoomWriter>();
+        services.AddScoped<RoomWriter>().AddFederationRooms();
 
     public static void MapRooms(this RouteGroupBuilder v3)
     {

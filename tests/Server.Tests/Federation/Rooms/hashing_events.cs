@@ -63,4 +63,20 @@ public class hashing_events
         Assert.True(EventHashes.ContentHashMatches(e));
         Assert.NotEqual(id, EventHashes.EventId(e, "10"));
     }
+
+    [Fact]
+    public void sealing_signs_the_redacted_event_as_the_spec_vector_does()
+    {
+        UnpaddedBase64.TryDecode("YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1", out var seed);
+        using var key = Ed25519Key.FromSeed("ed25519:1", seed);
+        var e = Minimal();
+        e["hashes"] = new JsonObject { ["sha256"] = EventHashes.ContentHash(e) };
+        e.Remove("signatures");
+
+        var (pdu, id) = PduFactory.Seal(e, "10", "domain", key);
+
+        Assert.Equal("KxwGjPSDEtvnFgU00fwFz+l6d2pJM6XBIaMEn81SXPTRl16AqLAYqfIReFGZlHi5KLjAWbOoMszkwsQma+lYAg",
+            pdu["signatures"]!["domain"]!["ed25519:1"]!.GetValue<string>());
+        Assert.Equal(EventHashes.EventId(pdu, "10"), id);
+    }
 }
