@@ -7,6 +7,7 @@ using Weasel.Core;
 using Wolverine;
 using Wolverine.Marten;
 using WalkieTalkie.Server.Federation;
+using WalkieTalkie.Server.Federation.Transport;
 using WalkieTalkie.Server.Matrix.Account;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Matrix.Sync;
@@ -100,6 +101,7 @@ public static class WalkieServer
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.UseRateLimiter();
         app.UseMatrixAuth();
+        app.UseFederationAuth();
         app.MapDefaultEndpoints();
         app.MapVersions();
         MapClientApi(app.MapGroup("/_matrix/client/v3"), r0: false);
@@ -107,6 +109,7 @@ public static class WalkieServer
         MapClientApi(app.MapGroup("/_matrix/client/r0"), r0: true);
         app.MapMedia();
         app.MapWalkie();
+        app.MapFederation();
         return app;
     }
 

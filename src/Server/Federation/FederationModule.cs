@@ -1,4 +1,7 @@
 using WalkieTalkie.Server.Federation.Keys;
+using WalkieTalkie.Server.Federation.Queries;
+using WalkieTalkie.Server.Federation.Transport;
+using WalkieTalkie.Server.Federation.Versions;
 
 namespace WalkieTalkie.Server.Federation;
 
@@ -7,12 +10,30 @@ public static class FederationModule
 {
     public static IServiceCollection AddFederation(this IServiceCollection services, IConfiguration configuration)
     {
+        services.Configure<FederationOptions>(configuration.GetSection(FederationOptions.Section));
         services.AddSingleton<ServerSigningKeys>();
+        services.AddSingleton<PeerKeys>();
+        services.AddSingleton<Destinations>();
+        services.AddSingleton<FederationClient>();
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt out.
+        // The outgoing queue retries with its own back-off; the default handler's retries would only delay that.
+        services.AddHttpClient(FederationClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(60)).RemoveAllResilienceHandlers();
+        services.AddHttpClient(Destinations.WellKnownClient, c => c.Timeout = TimeSpan.FromSeconds(10)).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         services.ConfigureMarten(opts =>
         {
             opts.Schema.For<StoredSigningKey>();
             opts.Schema.For<OldVerifyKey>();
+            opts.Schema.For<CachedServerKeys>();
         });
         return services;
+    }
+
+    public static void MapFederation(this WebApplication app)
+    {
+        app.MapGetServerKey();
+        app.MapGetFederationVersion();
+        var federation = app.MapGroup(FederationAuth.Prefix);
+        federation.MapQueryProfile();
     }
 }

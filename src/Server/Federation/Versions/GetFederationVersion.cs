@@ -1,0 +1,15 @@
+using WalkieTalkie.Server.Federation.Transport;
+
+namespace WalkieTalkie.Server.Federation.Versions;
+
+/// <summary>GET /_matrix/federation/v1/version: which implementation this is (no authentication).</summary>
+public static class GetFederationVersion
+{
+    public static readonly string Version = typeof(GetFederationVersion).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public static void MapGetFederationVersion(this IEndpointRouteBuilder app) =>
+        app.MapGet("/_matrix/federation/v1/version", () => TypedResults.Ok(new JsonObject
+        {
+            ["server"] = new JsonObject { ["name"] = "WalkieTalkie", ["version"] = Version },
+        })).AllowAnonymousFederation();
+}
