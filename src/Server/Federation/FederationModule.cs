@@ -1,5 +1,6 @@
 using WalkieTalkie.Server.Federation.Keys;
 using WalkieTalkie.Server.Federation.Queries;
+using WalkieTalkie.Server.Federation.Rooms;
 using WalkieTalkie.Server.Federation.Transport;
 using WalkieTalkie.Server.Federation.Versions;
 
@@ -35,5 +36,6 @@ public static class FederationModule
         app.MapGetFederationVersion();
         var federation = app.MapGroup(FederationAuth.Prefix);
         federation.MapQueryProfile();
+        federation.MapFederationRooms();
     }
 }

@@ -98,11 +98,11 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
 
     /// <summary>
     /// Appends PDUs from other servers whose signatures, hashes and auth against their own auth events were checked:
-    /// each must also pass the auth rules against the current state, else it is rejected (not stored). Returns the stored ones
-    /// and the reason of each rejected one.
+    /// each must also pass the auth rules against the current state, else it is rejected (not stored). Returns the stored
+    /// ones and the reason of each rejected one.
     /// </summary>
     public async Task<(IReadOnlyList<RoomEvent> Stored, IReadOnlyDictionary<string, string> Rejected)> AppendRemoteAsync(string roomId,
-        IReadOnlyList<(string EventId, JsonObject Pdu)> pdus, Func<RoomState, RoomDag, RoomTransaction, Task>? before, CancellationToken ct)
+        IReadOnlyList<(string EventId, JsonObject Pdu)> pdus, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
         outbox.Enroll(session);
@@ -111,14 +111,12 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId };
         var appended = new List<RoomEvent>();
         var rejected = new Dictionary<string, string>();
-        if (before is not null) await before(state, dag, new RoomTransaction(session, outbox, _ => throw new InvalidOperationException("remote only")));
-
         foreach (var (eventId, pdu) in pdus)
         {
             if (await session.LoadAsync<StoredPdu>(eventId, ct) is { Outlier: false }) continue;
-            var e = PduFactory.ToRoomEvent(pdu, eventId);
-            e = e with { PrevContent = e.StateKey is null ? null : state.Get(e.Type, e.StateKey)?.Content };
-            var onlyCreateBefore = pdu["prev_events"] is JsonArray prev && prev.Count == 1 && state.EventCount == 1;
+            var e = Remote(state, pdu, eventId);
+            var prev = pdu["prev_events"] as JsonArray;
+            var onlyCreateBefore = prev?.Count == 1 && prev[0]?.GetValue<string>() == state.Get(EventTypes.Create, "")?.EventId;
             if (RoomAuth.Check(state, e, onlyCreateBefore) is { } reason) { rejected[eventId] = reason; continue; }
             await StoreAsync(session, state, dag, e, pdu, outlier: false);
             appended.Add(e);
@@ -127,6 +125,51 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         Finish(session, roomId, state, dag, appended);
         await session.SaveChangesAsync(ct);
         return (appended, rejected);
+    }
+
+    /// <summary>
+    /// Joining a room of another server: its state (checked against each event's auth events by the caller) replaces
+    /// whatever this server showed (an invite's stripped state), the auth chain is kept as outliers, and the join event
+    /// must pass against that state. From then on the room's extremity is the join.
+    /// </summary>
+    public async Task<IReadOnlyList<RoomEvent>> ImportJoinAsync(string roomId, string roomVersion, IReadOnlyList<(string EventId, JsonObject Pdu)> authChain,
+        IReadOnlyList<(string EventId, JsonObject Pdu)> roomState, (string EventId, JsonObject Pdu) join, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        outbox.Enroll(session);
+        await SyncLog.BeginAsync(session, ct);
+        var state = await session.LoadAsync<RoomState>(roomId, ct) ?? new RoomState { Id = roomId };
+        var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId };
+        dag.RoomVersion = roomVersion;
+        state.State.Clear();
+        var stateIds = roomState.Select(s => s.EventId).ToHashSet();
+        foreach (var (id, pdu) in authChain.Where(a => !stateIds.Contains(a.EventId)))
+            if (await session.LoadAsync<StoredPdu>(id, ct) is null)
+                session.Store(new StoredPdu(id, roomId, pdu.ToJsonString(), pdu["depth"]?.GetValue<long>() ?? 0, Outlier: true));
+
+        var appended = new List<RoomEvent>();
+        foreach (var (id, pdu) in roomState.OrderBy(s => s.Pdu["depth"]?.GetValue<long>() ?? 0).ThenBy(s => s.EventId, StringComparer.Ordinal))
+        {
+            var e = Remote(state, pdu, id);
+            await StoreAsync(session, state, dag, e, pdu, outlier: false);
+            appended.Add(e);
+        }
+        var joinEvent = Remote(state, join.Pdu, join.EventId);
+        if (RoomAuth.Check(state, joinEvent, onlyCreateBefore: false) is { } reason)
+            throw new MatrixException(MatrixError.Forbidden($"The room's state does not allow the join: {reason}"));
+        await StoreAsync(session, state, dag, joinEvent, join.Pdu, outlier: false);
+        appended.Add(joinEvent);
+        dag.Extremities = new() { [join.EventId] = join.Pdu["depth"]?.GetValue<long>() ?? dag.NextDepth };
+
+        Finish(session, roomId, state, dag, appended);
+        await session.SaveChangesAsync(ct);
+        return appended;
+    }
+
+    static RoomEvent Remote(RoomState state, JsonObject pdu, string eventId)
+    {
+        var e = PduFactory.ToRoomEvent(pdu, eventId);
+        return e with { PrevContent = e.StateKey is null ? null : state.Get(e.Type, e.StateKey)?.Content };
     }
 
     /// <summary>The signed PDU of a local event; content that has no canonical JSON form (floats) is M_BAD_JSON.</summary>
