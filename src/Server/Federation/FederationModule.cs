@@ -1,6 +1,9 @@
+using WalkieTalkie.Server.Federation.Edus;
 using WalkieTalkie.Server.Federation.Keys;
 using WalkieTalkie.Server.Federation.Queries;
+using WalkieTalkie.Server.Federation.Receiving;
 using WalkieTalkie.Server.Federation.Rooms;
+using WalkieTalkie.Server.Federation.Sending;
 using WalkieTalkie.Server.Federation.Transport;
 using WalkieTalkie.Server.Federation.Versions;
 
@@ -16,6 +19,14 @@ public static class FederationModule
         services.AddSingleton<PeerKeys>();
         services.AddSingleton<Destinations>();
         services.AddSingleton<FederationClient>();
+        services.AddSingleton<TransactionSender>();
+        services.AddHostedService(sp => sp.GetRequiredService<TransactionSender>());
+        services.AddSingleton<FederationSender>();
+        services.AddSingleton<IIncomingPdus, NoRoomPdus>();
+        services.AddSingleton<IIncomingEdu, TypingEdu>();
+        services.AddSingleton<IIncomingEdu, ReceiptEdu>();
+        services.AddSingleton<IIncomingEdu, DirectToDeviceEdu>();
+        services.AddSingleton<IIncomingEdu, DeviceListUpdateEdu>();
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt out.
         // The outgoing queue retries with its own back-off; the default handler's retries would only delay that.
         services.AddHttpClient(FederationClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(60)).RemoveAllResilienceHandlers();
@@ -26,6 +37,8 @@ public static class FederationModule
             opts.Schema.For<StoredSigningKey>();
             opts.Schema.For<OldVerifyKey>();
             opts.Schema.For<CachedServerKeys>();
+            opts.Schema.For<OutgoingItem>().Index(i => i.Destination);
+            opts.Schema.For<ReceivedTransaction>();
         });
         return services;
     }
@@ -36,6 +49,7 @@ public static class FederationModule
         app.MapGetFederationVersion();
         var federation = app.MapGroup(FederationAuth.Prefix);
         federation.MapQueryProfile();
+        federation.MapReceiveTransaction();
         federation.MapFederationRooms();
     }
 }

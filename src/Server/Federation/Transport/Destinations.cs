@@ -17,7 +17,12 @@ public sealed class Destinations(IOptions<FederationOptions> options, IHostEnvir
 
     public async Task<Uri> BaseAddressAsync(string serverName, CancellationToken ct)
     {
-        if (environment.IsDevelopment() && options.Value.Peers.TryGetValue(serverName, out var peer)) return new Uri(peer.TrimEnd('/') + "/");
+        if (environment.IsDevelopment())
+        {
+            // Development and tests reach only the configured peers: no lookups of names on the network.
+            return options.Value.Peers.TryGetValue(serverName, out var peer) ? new Uri(peer.TrimEnd('/') + "/")
+                : throw new FederationException(serverName, 0, null, $"{serverName} is not in Federation:Peers (Development reaches only those)");
+        }
         if (HasPortOrIsIp(serverName)) return new Uri($"https://{serverName}/");
         if (_resolved.TryGetValue(serverName, out var known) && known.Until > clock.GetUtcNow()) return known.Base;
         var resolved = await DelegatedAsync(serverName, ct) ?? new Uri($"https://{serverName}:8448/");

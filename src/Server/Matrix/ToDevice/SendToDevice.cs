@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Infrastructure.Sync;
-using WalkieTalkie.Server.Matrix.Account;
+using WalkieTalkie.Server.Federation.Edus;
+using WalkieTalkie.Server.Federation.Sending;
 
 namespace WalkieTalkie.Server.Matrix.ToDevice;
 
@@ -14,7 +15,7 @@ public static class SendToDevice
         v3.MapPut("/sendToDevice/{eventType}/{txnId}", Handle).RequireAccessToken();
 
     static async Task<IResult> Handle(HttpContext http, string eventType, string txnId, IDocumentSession session,
-        IOptions<MatrixOptions> matrix, TimeProvider clock, CancellationToken ct)
+        IOptions<MatrixOptions> matrix, FederationSender federation, TimeProvider clock, CancellationToken ct)
     {
         var sender = http.Device();
         var body = await MatrixBody.ReadElementAsync(http.Request, MaxBodyBytes);
@@ -30,28 +31,13 @@ public static class SendToDevice
         if (await session.LoadAsync<ToDeviceTransaction>(txnKey, ct) is not null) return TypedResults.Ok(new { });
         session.Insert(new ToDeviceTransaction(txnKey, now));
 
-        // Remote users cannot be reached without federation; unknown local users and devices are ignored (spec).
-        var users = messages.EnumerateObject().Select(u => u.Name)
-            .Where(u => MatrixIds.TryParseUserId(u, out _, out var server) && server == matrix.Value.ServerName)
-            .ToArray();
-        var devicesByUser = (await session.Query<UserDevice>().Where(d => d.UserId.IsOneOf(users)).ToListAsync(ct))
-            .ToLookup(d => d.UserId, d => d.DeviceId);
-        foreach (var userId in users)
-        {
-            var known = devicesByUser[userId].ToHashSet();
-            var targets = new Dictionary<string, string>();
-            foreach (var message in messages.GetProperty(userId).EnumerateObject())
-            {
-                if (message.Name == "*")
-                    foreach (var deviceId in known) targets.TryAdd(deviceId, message.Value.GetRawText());
-                else if (known.Contains(message.Name))
-                    targets[message.Name] = message.Value.GetRawText(); // an explicit device wins over "*"
-            }
-            foreach (var (deviceId, content) in targets)
-                session.Events.Append(SyncStreams.ToDevice(userId, deviceId),
-                    new ToDeviceMessage(sender.UserId, eventType, content, userId, deviceId, txnKey, now));
-        }
+        var users = messages.EnumerateObject().Select(u => u.Name).Where(u => MatrixIds.TryParseUserId(u, out _, out _)).ToArray();
+        var local = users.Where(u => Keys.QueryKeys.IsLocal(u, matrix.Value.ServerName)).ToArray();
+        await ToDeviceDelivery.DeliverAsync(session, sender.UserId, eventType, messages, local, txnKey, now, ct);
+        // Users of other servers get theirs through the federation queue, committed with this transaction.
+        var destinations = RemoteToDevice.Enqueue(session, federation, sender.UserId, eventType, messages, users.Except(local), txnKey);
         await session.SaveChangesAsync(ct);
+        foreach (var destination in destinations) federation.Wake(destination);
         return TypedResults.Ok(new { });
     }
 }
