@@ -27,6 +27,7 @@ public static class FederationModule
         services.AddSingleton<IIncomingEdu, ReceiptEdu>();
         services.AddSingleton<IIncomingEdu, DirectToDeviceEdu>();
         services.AddSingleton<IIncomingEdu, DeviceListUpdateEdu>();
+        services.AddFederationRooms();
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt out.
         // The outgoing queue retries with its own back-off; the default handler's retries would only delay that.
         services.AddHttpClient(FederationClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(60)).RemoveAllResilienceHandlers();

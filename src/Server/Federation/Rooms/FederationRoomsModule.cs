@@ -8,6 +8,8 @@ public static class FederationRoomsModule
         services.AddSingleton<PduVerifier>();
         services.AddScoped<RemoteEvents>();
         services.AddScoped<RemoteJoin>();
+        // After AddFederation's placeholder: the last registration wins.
+        services.AddSingleton<Receiving.IIncomingPdus, IncomingPdus>();
         return services.ConfigureMarten(opts =>
         {
             opts.Schema.For<RoomDag>();
@@ -20,5 +22,6 @@ public static class FederationRoomsModule
         federation.MapMakeMembership();
         federation.MapSendMembership();
         federation.MapQueryDirectory();
+        federation.MapRoomReads();
     }
 }

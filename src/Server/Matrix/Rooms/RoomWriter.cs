@@ -4,6 +4,7 @@ using Wolverine.Marten;
 using WalkieTalkie.Server.Federation.Crypto;
 using WalkieTalkie.Server.Federation.Keys;
 using WalkieTalkie.Server.Federation.Rooms;
+using WalkieTalkie.Server.Federation.Sending;
 using WalkieTalkie.Server.Infrastructure.Sync;
 
 namespace WalkieTalkie.Server.Matrix.Rooms;
@@ -25,9 +26,6 @@ public sealed record EventLocator(string Id, string RoomId, long Version);
 /// <summary>Published (through the outbox) when someone's membership changes: consent and floor react to leaves.</summary>
 public sealed record MembershipChanged(string RoomId, string UserId, string Membership);
 
-/// <summary>Published (through the outbox) for every event this server created: federation sends it to the room's other servers.</summary>
-public sealed record LocalPduCreated(string RoomId, string EventId);
-
 /// <summary>
 /// The transaction a room write runs in, for builders that change other streams atomically with the room events
 /// (MSC4002 consent and its member-state mirror). Messages published on <see cref="Outbox"/> commit with it.
@@ -40,7 +38,8 @@ public sealed record RoomTransaction(IDocumentSession Session, IMessageBus Outbo
 /// the state as it evolves, append to the room's Marten stream, update state and memberships, commit. Local drafts
 /// become signed PDUs (reference-hash ids); remote PDUs arrive checked by <see cref="AppendRemoteAsync"/>'s caller.
 /// </summary>
-public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, ServerSigningKeys keys, IOptions<MatrixOptions> matrix)
+public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, ServerSigningKeys keys,
+    FederationSender federation, IOptions<MatrixOptions> matrix)
 {
     /// <summary>Appends the drafts built from current state; returns the stored events (or, for a repeated txn id, the original).</summary>
     public Task<IReadOnlyList<RoomEvent>> AppendAsync(string roomId, Func<RoomState, IEnumerable<RoomEventDraft>> build,
@@ -60,6 +59,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         var state = await session.LoadAsync<RoomState>(roomId, ct) ?? new RoomState { Id = roomId };
         var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId };
         var key = await keys.CurrentAsync(ct);
+        var woken = new HashSet<string>();
 
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var appended = new List<RoomEvent>();
@@ -78,7 +78,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
             if (draft.TxnId is not null && draft.SenderDevice is not null)
                 session.Store(new SentTransaction(TxnKey(draft), e.EventId));
             await StoreAsync(session, state, dag, e, pdu.Pdu, outlier: false);
-            await outbox.PublishAsync(new LocalPduCreated(roomId, e.EventId));
+            SendOn(session, state, e, pdu.Pdu, except: null, woken);
             appended.Add(e);
             return e;
         }
@@ -93,6 +93,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
 
         Finish(session, roomId, state, dag, appended);
         await session.SaveChangesAsync(ct);
+        foreach (var destination in woken) federation.Wake(destination);
         return appended;
     }
 
@@ -102,7 +103,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
     /// ones and the reason of each rejected one.
     /// </summary>
     public async Task<(IReadOnlyList<RoomEvent> Stored, IReadOnlyDictionary<string, string> Rejected)> AppendRemoteAsync(string roomId,
-        IReadOnlyList<(string EventId, JsonObject Pdu)> pdus, CancellationToken ct)
+        IReadOnlyList<(string EventId, JsonObject Pdu)> pdus, CancellationToken ct, string? forwardFrom = null)
     {
         await using var session = store.LightweightSession();
         outbox.Enroll(session);
@@ -111,6 +112,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId };
         var appended = new List<RoomEvent>();
         var rejected = new Dictionary<string, string>();
+        var woken = new HashSet<string>();
         foreach (var (eventId, pdu) in pdus)
         {
             if (await session.LoadAsync<StoredPdu>(eventId, ct) is { Outlier: false }) continue;
@@ -119,11 +121,13 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
             var onlyCreateBefore = prev?.Count == 1 && prev[0]?.GetValue<string>() == state.Get(EventTypes.Create, "")?.EventId;
             if (RoomAuth.Check(state, e, onlyCreateBefore) is { } reason) { rejected[eventId] = reason; continue; }
             await StoreAsync(session, state, dag, e, pdu, outlier: false);
+            if (forwardFrom is not null) SendOn(session, state, e, pdu, except: forwardFrom, woken);
             appended.Add(e);
         }
 
         Finish(session, roomId, state, dag, appended);
         await session.SaveChangesAsync(ct);
+        foreach (var destination in woken) federation.Wake(destination);
         return (appended, rejected);
     }
 
@@ -164,6 +168,23 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         Finish(session, roomId, state, dag, appended);
         await session.SaveChangesAsync(ct);
         return appended;
+    }
+
+    /// <summary>
+    /// Queues the PDU (in this transaction, so it is sent once committed, even after a restart) to every other server with a
+    /// joined member, and to the server of a member event's target (a kicked or banned user's server learns of it).
+    /// </summary>
+    void SendOn(IDocumentSession session, RoomState state, RoomEvent e, JsonObject pdu, string? except, HashSet<string> woken)
+    {
+        var destinations = PduStore.JoinedServers(state).ToHashSet();
+        if (e.Type == EventTypes.Member && e.StateKey is not null) destinations.Add(PduVerifier.ServerOf(e.StateKey));
+        destinations.Remove(matrix.Value.ServerName);
+        if (except is not null) destinations.Remove(except);
+        foreach (var destination in destinations)
+        {
+            federation.EnqueuePdu(session, destination, pdu);
+            woken.Add(destination);
+        }
     }
 
     static RoomEvent Remote(RoomState state, JsonObject pdu, string eventId)

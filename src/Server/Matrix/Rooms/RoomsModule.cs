@@ -1,12 +1,10 @@
-using WalkieTalkie.Server.Federation.Rooms;
-
 namespace WalkieTalkie.Server.Matrix.Rooms;
 
 /// <summary>Spec modules "Rooms", "Room membership", "Events", "Typing", "Receipts", "Room aliases".</summary>
 public static class RoomsModule
 {
     public static IServiceCollection AddRooms(this IServiceCollection services) =>
-        services.AddScoped<RoomWriter>().AddFederationRooms();
+        services.AddScoped<RoomWriter>();
 
     public static void MapRooms(this RouteGroupBuilder v3)
     {
