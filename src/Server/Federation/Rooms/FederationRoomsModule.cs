@@ -8,6 +8,7 @@ public static class FederationRoomsModule
         services.AddSingleton<PduVerifier>();
         services.AddScoped<RemoteEvents>();
         services.AddScoped<RemoteJoin>();
+        services.AddScoped<RemoteInvite>();
         // After AddFederation's placeholder: the last registration wins.
         services.AddSingleton<Receiving.IIncomingPdus, IncomingPdus>();
         return services.ConfigureMarten(opts =>
@@ -23,5 +24,6 @@ public static class FederationRoomsModule
         federation.MapSendMembership();
         federation.MapQueryDirectory();
         federation.MapRoomReads();
+        federation.MapInvite();
     }
 }

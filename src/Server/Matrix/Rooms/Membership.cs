@@ -95,9 +95,10 @@ public static class Membership
         var room = await query.LoadAsync<RoomState>(roomId, ct);
         if (room is null || !room.Exists) return MatrixError.NotFound("Unknown room").ToResult();
 
+        var remoteTarget = PduVerifier.ServerOf(target) != http.RequestServices.GetRequiredService<IOptions<MatrixOptions>>().Value.ServerName;
         if (change == Memberships.Invite)
         {
-            if (await query.LoadAsync<UserAccount>(target, ct) is null) return MatrixError.NotFound($"Unknown user {target}").ToResult();
+            if (!remoteTarget && await query.LoadAsync<UserAccount>(target, ct) is null) return MatrixError.NotFound($"Unknown user {target}").ToResult();
             if (room.MembershipOf(target) == Memberships.Invite) return TypedResults.Ok(new { });
         }
         if (change == "unban" && room.MembershipOf(target) != Memberships.Ban)
@@ -107,7 +108,10 @@ public static class Membership
 
         var content = new JsonObject { ["membership"] = change == "unban" ? Memberships.Leave : change };
         if (body.Reason is { } reason) content["reason"] = reason;
-        await writer.AppendAsync(roomId, _ => [new RoomEventDraft(sender, EventTypes.Member, target, content)], ct);
+        // The invitee's server signs an invite of its user before the room has it.
+        if (change == Memberships.Invite && remoteTarget)
+            await http.RequestServices.GetRequiredService<RemoteInvite>().SendAsync(roomId, sender, target, content, ct);
+        else await writer.AppendAsync(roomId, _ => [new RoomEventDraft(sender, EventTypes.Member, target, content)], ct);
         return TypedResults.Ok(new { });
     }
 }

@@ -132,6 +132,60 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
     }
 
     /// <summary>
+    /// A local event another server must sign first (an invite of its user, server-server spec "Inviting to a room"):
+    /// built and checked on the current state, countersigned outside the append lock, then appended like a remote event
+    /// (checked again on the state by then) and sent on to the room's servers but <paramref name="signer"/>'s.
+    /// </summary>
+    public async Task<RoomEvent> AppendCountersignedAsync(string roomId, RoomEventDraft draft, string signer,
+        Func<JsonObject, string, string, Task<JsonObject>> countersign, CancellationToken ct)
+    {
+        JsonObject pdu;
+        string eventId, version;
+        await using (var read = store.QuerySession())
+        {
+            var state = await read.LoadAsync<RoomState>(roomId, ct) ?? new RoomState { Id = roomId };
+            var dag = await read.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId };
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var e = new RoomEvent("", roomId, draft.Sender, draft.Type, draft.StateKey, draft.Content.ToJsonString(), now);
+            if (RoomAuth.Check(state, e) is { } reason) throw new MatrixException(MatrixError.Forbidden(reason));
+            (pdu, eventId) = Seal(state, dag, e, draft.Content, await keys.CurrentAsync(ct));
+            version = dag.RoomVersion;
+        }
+        var signed = await countersign(pdu, eventId, version);
+        if (EventHashes.EventId(signed, version) != eventId)
+            throw new MatrixException(new MatrixError("M_UNKNOWN", $"{signer} returned another event") { Status = 502 });
+        var (stored, rejected) = await AppendRemoteAsync(roomId, [(eventId, signed)], ct, forwardFrom: signer);
+        if (rejected.TryGetValue(eventId, out var why)) throw new MatrixException(MatrixError.Forbidden(why));
+        return stored.Count > 0 ? stored[0] : PduFactory.ToRoomEvent(signed, eventId);
+    }
+
+    /// <summary>
+    /// An invite of a local user to a room of another server: the room shows here as the invite and the stripped state
+    /// the inviting server sent (not part of the stream), until a join imports the real state.
+    /// </summary>
+    public async Task StoreRemoteInviteAsync(string roomId, string roomVersion, string eventId, JsonObject pdu, IEnumerable<JsonObject> strippedState,
+        CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        outbox.Enroll(session);
+        await SyncLog.BeginAsync(session, ct);
+        var state = await session.LoadAsync<RoomState>(roomId, ct) ?? new RoomState { Id = roomId };
+        var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId, RoomVersion = roomVersion };
+        if (await session.LoadAsync<StoredPdu>(eventId, ct) is not null) return;
+        if (!PduStore.JoinedServers(state).Contains(matrix.Value.ServerName))
+            foreach (var s in strippedState)
+            {
+                if (s.String("type") is not { } type || s.String("state_key") is not { } key || s["content"] is not JsonObject content) continue;
+                if (!state.State.TryGetValue(type, out var byKey)) state.State[type] = byKey = [];
+                byKey[key] = new StateEntry("$stripped", s.String("sender") ?? "", content.ToJsonString(), 0);
+            }
+        var e = Remote(state, pdu, eventId);
+        await StoreAsync(session, state, dag, e, pdu, outlier: false);
+        Finish(session, roomId, state, dag, [e]);
+        await session.SaveChangesAsync(ct);
+    }
+
+    /// <summary>
     /// Joining a room of another server: its state (checked against each event's auth events by the caller) replaces
     /// whatever this server showed (an invite's stripped state), the auth chain is kept as outliers, and the join event
     /// must pass against that state. From then on the room's extremity is the join.
