@@ -1,5 +1,6 @@
 using WalkieTalkie.Server.Federation.Edus;
 using WalkieTalkie.Server.Federation.Keys;
+using WalkieTalkie.Server.Federation.Media;
 using WalkieTalkie.Server.Federation.Queries;
 using WalkieTalkie.Server.Federation.Receiving;
 using WalkieTalkie.Server.Federation.Rooms;
@@ -22,11 +23,19 @@ public static class FederationModule
         services.AddSingleton<TransactionSender>();
         services.AddHostedService(sp => sp.GetRequiredService<TransactionSender>());
         services.AddSingleton<FederationSender>();
+        services.AddSingleton<RemoteKeys>();
+        services.AddSingleton<RemoteProfiles>();
+        services.AddSingleton<RemoteMedia>();
         services.AddSingleton<IIncomingPdus, NoRoomPdus>();
         services.AddSingleton<IIncomingEdu, TypingEdu>();
         services.AddSingleton<IIncomingEdu, ReceiptEdu>();
         services.AddSingleton<IIncomingEdu, DirectToDeviceEdu>();
         services.AddSingleton<IIncomingEdu, DeviceListUpdateEdu>();
+        services.AddSingleton<IIncomingEdu, SigningKeyUpdateEdu>();
+        // The rooms part may register its own (servers in the room's state) after this one.
+        services.AddSingleton<IRoomServers, MemberServers>();
+        services.AddHostedService<DeviceListBroadcaster>();
+        services.AddSingleton<EphemeralSender>();
         services.AddFederationRooms();
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt out.
         // The outgoing queue retries with its own back-off; the default handler's retries would only delay that.
@@ -40,6 +49,8 @@ public static class FederationModule
             opts.Schema.For<CachedServerKeys>();
             opts.Schema.For<OutgoingItem>().Index(i => i.Destination);
             opts.Schema.For<ReceivedTransaction>();
+            opts.Schema.For<DeviceListCursor>();
+            opts.Schema.For<RemoteMediaFile>();
         });
         return services;
     }
@@ -51,6 +62,8 @@ public static class FederationModule
         var federation = app.MapGroup(FederationAuth.Prefix);
         federation.MapQueryProfile();
         federation.MapReceiveTransaction();
+        federation.MapUserKeys();
+        federation.MapFederationMediaDownload();
         federation.MapFederationRooms();
     }
 }

@@ -63,9 +63,11 @@ public sealed class when_transactions_carry_edus(IntegrationFixture fixture)
 
         await SendToDeviceAsync(alice, bob, "t1", """{"n":1}""");
         await SendToDeviceAsync(alice, bob, "t2", """{"n":2}""");
-        // The sender restarts with the messages still queued (stored, not in memory).
+        // The sender restarts with the messages still queued (stored, not in memory), and signs with the same key.
+        var keyBefore = (await SignedRequest.KeyOf(pair.Hs1)).PublicKeyBase64;
         await pair.StopAsync(FederationPair.Hs1Name);
         await pair.StartAsync(FederationPair.Hs1Name);
+        Assert.Equal(keyBefore, (await SignedRequest.KeyOf(pair.Hs1)).PublicKeyBase64);
         await pair.StartAsync(FederationPair.Hs2Name);
 
         var inbox = await InboxOnceFilledAsync(pair.Hs2, bob, 3);

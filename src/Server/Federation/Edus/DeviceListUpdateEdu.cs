@@ -14,13 +14,18 @@ public sealed class DeviceListUpdateEdu(IDocumentStore store, TimeProvider clock
 
     public string EduType => Type;
 
-    public async Task HandleAsync(string origin, JsonObject content, CancellationToken ct)
+    public Task HandleAsync(string origin, JsonObject content, CancellationToken ct) =>
+        MarkChangedAsync(store, clock, origin, content, content["device_id"]?.GetValue<string>(), ct);
+
+    /// <summary>Records the change of a user of <paramref name="origin"/> (a server speaks only for its own users).</summary>
+    public static async Task MarkChangedAsync(IDocumentStore store, TimeProvider clock, string origin, JsonObject content, string? deviceId,
+        CancellationToken ct)
     {
         if (content["user_id"]?.GetValue<string>() is not { } userId) return;
         if (!MatrixIds.TryParseUserId(userId, out _, out var server) || server != origin) return;
         await using var session = store.LightweightSession();
         await SyncLog.BeginAsync(session, ct);
-        DeviceLists.Changed(session, userId, content["device_id"]?.GetValue<string>(), clock.GetUtcNow());
+        DeviceLists.Changed(session, userId, deviceId, clock.GetUtcNow());
         await session.SaveChangesAsync(ct);
     }
 }

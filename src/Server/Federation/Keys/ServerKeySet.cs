@@ -20,7 +20,7 @@ public sealed record ServerKeySet(string ServerName, long ValidUntilTs, IReadOnl
             why = $"server_name is not {expectedServer}";
             return null;
         }
-        if (response["valid_until_ts"] is not JsonValue until || !until.TryGetValue<long>(out var validUntil))
+        if (!TryLong(response["valid_until_ts"], out var validUntil))
         {
             why = "no valid_until_ts";
             return null;
@@ -40,11 +40,18 @@ public sealed record ServerKeySet(string ServerName, long ValidUntilTs, IReadOnl
             foreach (var (keyId, value) in old)
             {
                 if (keys.ContainsKey(keyId) || !TryKey(value, out var raw)) continue;
-                var expired = value?["expired_ts"] is JsonValue e && e.TryGetValue<long>(out var ts) ? ts : 0;
+                var expired = TryLong(value?["expired_ts"], out var ts) ? ts : 0;
                 keys[keyId] = new PeerKey(expectedServer, keyId, raw, expired, expired);
             }
         }
         return new ServerKeySet(expectedServer, validUntil, keys, response);
+    }
+
+    /// <summary>An integer however the node holds it (parsed text or a CLR int or long).</summary>
+    static bool TryLong(JsonNode? node, out long value)
+    {
+        value = 0;
+        return node is JsonValue && node.GetValueKind() == JsonValueKind.Number && JsonSerializer.SerializeToElement(node).TryGetInt64(out value);
     }
 
     static bool TryKey(JsonNode? value, out byte[] raw)

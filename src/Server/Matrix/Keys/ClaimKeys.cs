@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using WalkieTalkie.Server.Federation.Queries;
 
 namespace WalkieTalkie.Server.Matrix.Keys;
 
@@ -10,20 +11,32 @@ public static class ClaimKeys
         v3.MapPost("/keys/claim", Handle).RequireAccessToken();
 
     static async Task<IResult> Handle(HttpContext http, IDocumentSession session, NpgsqlDataSource database,
-        IOptions<MatrixOptions> matrix, CancellationToken ct)
+        IOptions<MatrixOptions> matrix, RemoteKeys federation, CancellationToken ct)
     {
         var body = await MatrixBody.ReadElementAsync(http.Request, KeysModule.MaxBodyBytes);
         if (!body.IsObject() || !body.TryGetProperty("one_time_keys", out var query) || !query.IsObject())
             return MatrixError.BadJson("'one_time_keys' must be a JSON object").ToResult();
         var wanted = new List<(string UserId, string DeviceId, string Algorithm)>();
+        var remote = new List<(string UserId, string DeviceId, string Algorithm)>();
         foreach (var user in query.EnumerateObject())
         {
             if (!user.Value.IsObject() || user.Value.EnumerateObject().Any(d => d.Value.ValueKind != JsonValueKind.String))
                 return MatrixError.BadJson("'one_time_keys' maps user ids to {device id: algorithm}").ToResult();
-            if (!QueryKeys.IsLocal(user.Name, matrix.Value.ServerName)) continue;
-            wanted.AddRange(user.Value.EnumerateObject().Select(d => (user.Name, d.Name, d.Value.GetString()!)));
+            var devices = user.Value.EnumerateObject().Select(d => (user.Name, d.Name, d.Value.GetString()!));
+            if (QueryKeys.IsLocal(user.Name, matrix.Value.ServerName)) wanted.AddRange(devices);
+            else if (MatrixIds.TryParseUserId(user.Name, out _, out _)) remote.AddRange(devices);
         }
 
+        var claimed = await ClaimLocalAsync(session, database, wanted, ct);
+        // Keys of users of other servers are claimed from their servers (POST /_matrix/federation/v1/user/keys/claim).
+        var failures = await federation.ClaimAsync(remote, claimed, ct);
+        return TypedResults.Ok(new { one_time_keys = claimed, failures });
+    }
+
+    /// <summary>Claims keys of local devices: user → device → {"algorithm:key id": key}; also served to other servers.</summary>
+    public static async Task<Dictionary<string, Dictionary<string, Dictionary<string, RawJson>>>> ClaimLocalAsync(IDocumentSession session,
+        NpgsqlDataSource database, IReadOnlyList<(string UserId, string DeviceId, string Algorithm)> wanted, CancellationToken ct)
+    {
         var result = new Dictionary<string, Dictionary<string, Dictionary<string, RawJson>>>();
         if (wanted.Count > 0)
         {
@@ -45,7 +58,7 @@ public static class ClaimKeys
             }
             await session.SaveChangesAsync(ct);
         }
-        return TypedResults.Ok(new { one_time_keys = result, failures = new Dictionary<string, object>() });
+        return result;
     }
 
     /// <summary>

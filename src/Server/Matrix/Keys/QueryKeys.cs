@@ -1,30 +1,57 @@
 using Microsoft.Extensions.Options;
+using WalkieTalkie.Server.Federation.Queries;
 using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Keys;
 
-/// <summary>POST /keys/query: device keys and cross-signing keys of local users, with signatures uploaded later merged in.</summary>
+/// <summary>POST /keys/query: device keys and cross-signing keys of local users (remote ones asked of their servers), with signatures uploaded later merged in.</summary>
 public static class QueryKeys
 {
     public static void MapQueryKeys(this RouteGroupBuilder v3) =>
         v3.MapPost("/keys/query", Handle).RequireAccessToken();
 
-    static async Task<IResult> Handle(HttpContext http, IQuerySession session, IOptions<MatrixOptions> matrix, CancellationToken ct)
+    static async Task<IResult> Handle(HttpContext http, IQuerySession session, IOptions<MatrixOptions> matrix, RemoteKeys federation,
+        CancellationToken ct)
     {
         var body = await MatrixBody.ReadElementAsync(http.Request, KeysModule.MaxBodyBytes);
         var requester = http.Device().UserId;
         if (!body.IsObject() || !body.TryGetProperty("device_keys", out var query) || !query.IsObject())
             return MatrixError.BadJson("'device_keys' must be a JSON object").ToResult();
         var wanted = new Dictionary<string, string[]>();
+        var remote = new Dictionary<string, string[]>();
         foreach (var user in query.EnumerateObject())
         {
             if (user.Value.ValueKind != JsonValueKind.Array || user.Value.EnumerateArray().Any(d => d.ValueKind != JsonValueKind.String))
                 return MatrixError.BadJson("'device_keys' values must be a list of strings").ToResult();
-            // Without federation a remote user is simply unknown: absent from the answer, not a failure to retry.
-            if (!IsLocal(user.Name, matrix.Value.ServerName)) continue;
-            wanted[user.Name] = user.Value.EnumerateArray().Select(d => d.GetString()!).ToArray();
+            var devices = user.Value.EnumerateArray().Select(d => d.GetString()!).ToArray();
+            if (IsLocal(user.Name, matrix.Value.ServerName)) wanted[user.Name] = devices;
+            else if (MatrixIds.TryParseUserId(user.Name, out _, out _)) remote[user.Name] = devices;
         }
 
+        var local = await LocalAsync(session, wanted, requester, ct);
+        // Users of other servers: asked of their servers (POST /_matrix/federation/v1/user/keys/query), merged in.
+        var failures = await federation.QueryAsync(remote, local, ct);
+        return TypedResults.Ok(new
+        {
+            device_keys = local.DeviceKeys,
+            failures,
+            master_keys = local.MasterKeys,
+            self_signing_keys = local.SelfSigningKeys,
+            user_signing_keys = local.UserSigningKeys,
+        });
+    }
+
+    /// <summary>What /keys/query answers, per user id; also what the federation's /user/keys/query serves (without user-signing keys).</summary>
+    public sealed record KeysAnswer(
+        Dictionary<string, Dictionary<string, RawJson>> DeviceKeys,
+        Dictionary<string, RawJson> MasterKeys,
+        Dictionary<string, RawJson> SelfSigningKeys,
+        Dictionary<string, RawJson> UserSigningKeys);
+
+    /// <summary>Keys of local users; <paramref name="requester"/> sees their own user-signing key and signatures (null: a server asks).</summary>
+    public static async Task<KeysAnswer> LocalAsync(IQuerySession session, IReadOnlyDictionary<string, string[]> wanted, string? requester,
+        CancellationToken ct)
+    {
         var users = wanted.Keys.ToArray();
         var deviceKeys = await session.Query<UploadedDeviceKeys>().Where(k => k.UserId.IsOneOf(users)).ToListAsync(ct);
         var devices = (await session.Query<UserDevice>().Where(d => d.UserId.IsOneOf(users)).ToListAsync(ct))
@@ -51,14 +78,8 @@ public static class QueryKeys
             .Where(k => k.Usage == usage && visible(k.UserId))
             .ToDictionary(k => k.UserId, k => new RawJson(SignedJson.Extend(k.Json, signatures[(k.UserId, k.PublicKey)].ToList())));
 
-        return TypedResults.Ok(new
-        {
-            device_keys = result,
-            failures = new Dictionary<string, object>(),
-            master_keys = KeysOf(CrossSigningKey.Master, _ => true),
-            self_signing_keys = KeysOf(CrossSigningKey.SelfSigning, _ => true),
-            user_signing_keys = KeysOf(CrossSigningKey.UserSigning, u => u == requester),
-        });
+        return new KeysAnswer(result, KeysOf(CrossSigningKey.Master, _ => true), KeysOf(CrossSigningKey.SelfSigning, _ => true),
+            KeysOf(CrossSigningKey.UserSigning, u => u == requester));
     }
 
     internal static bool IsLocal(string userId, string serverName) =>

@@ -1,4 +1,5 @@
 using Microsoft.Net.Http.Headers;
+using WalkieTalkie.Server.Federation.Media;
 
 namespace WalkieTalkie.Server.Matrix.Media;
 
@@ -39,9 +40,12 @@ public static class DownloadMedia
         legacyMedia.MapGet("/download/{serverName}/{mediaId}/{fileName}", Handle);
     }
 
-    static async Task<IResult> Handle(HttpContext http, string serverName, string mediaId, string? fileName, MediaStore media, CancellationToken ct)
+    static async Task<IResult> Handle(HttpContext http, string serverName, string mediaId, string? fileName, MediaStore media,
+        RemoteMedia remote, CancellationToken ct)
     {
-        if (await media.FindAsync(serverName, mediaId, ct) is not var (file, path))
+        // mxc://otherserver/... is fetched from that server once, then served from here like local media.
+        var found = serverName == media.ServerName ? await media.FindAsync(serverName, mediaId, ct) : await remote.FindAsync(serverName, mediaId, ct);
+        if (found is not var (file, path))
             return MatrixError.NotFound("Not found").ToResult();
 
         var baseType = file.ContentType.Split(';', 2)[0].Trim();

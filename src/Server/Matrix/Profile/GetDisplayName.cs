@@ -1,3 +1,4 @@
+using WalkieTalkie.Server.Federation.Queries;
 using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Profile;
@@ -6,8 +7,9 @@ namespace WalkieTalkie.Server.Matrix.Profile;
 public static class GetDisplayName
 {
     public static void MapGetDisplayName(this RouteGroupBuilder v3) =>
-        v3.MapGet("/profile/{userId}/displayname", async (string userId, IQuerySession session, CancellationToken ct) =>
+        v3.MapGet("/profile/{userId}/displayname", async (string userId, IQuerySession session, RemoteProfiles remote, CancellationToken ct) =>
             !MatrixIds.TryParseUserId(userId, out _, out _) ? ProfileModule.InvalidUserId(userId)
+            : remote.IsRemote(userId) ? await remote.GetAsync(userId, "displayname", ct)
             : await session.LoadAsync<UserAccount>(userId, ct) is { } account
                 ? TypedResults.Ok(new ProfileModule.ProfileBody(account.DisplayName, null))
                 : ProfileModule.ProfileNotFound());

@@ -1,0 +1,33 @@
+using WalkieTalkie.Server.Federation.Transport;
+
+namespace WalkieTalkie.Server.Federation.Queries;
+
+/// <summary>The client API's profile of a user of another server: asked of that server (GET /v1/query/profile).</summary>
+public sealed class RemoteProfiles(FederationClient client)
+{
+    public bool IsRemote(string userId) => MatrixIds.TryParseUserId(userId, out _, out var server) && server != client.ServerName;
+
+    /// <summary>The profile body as the remote server gave it (only displayname and avatar_url kept); its 404 stays a 404.</summary>
+    public async Task<IResult> GetAsync(string userId, string? field, CancellationToken ct)
+    {
+        var server = userId[(userId.IndexOf(':') + 1)..];
+        var path = $"/_matrix/federation/v1/query/profile?user_id={Uri.EscapeDataString(userId)}" + (field is null ? "" : $"&field={field}");
+        try
+        {
+            var answer = await client.GetJsonAsync(server, path, ct);
+            var body = new JsonObject();
+            foreach (var name in new[] { "displayname", "avatar_url" })
+                if ((field is null || field == name) && answer[name] is JsonValue v && v.TryGetValue<string>(out var text)) body[name] = text;
+            return TypedResults.Ok(body);
+        }
+        catch (FederationException e) when (e.Status == 404)
+        {
+            return MatrixError.NotFound("Profile not found").ToResult();
+        }
+        catch (FederationException e)
+        {
+            // The spec has no error for an unreachable server here; Synapse answers 502 likewise.
+            return new MatrixError("M_UNKNOWN", $"Could not ask {server}: {e.Message}") { Status = 502 }.ToResult();
+        }
+    }
+}
