@@ -120,7 +120,9 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
             var prev = pdu["prev_events"] as JsonArray;
             var onlyCreateBefore = prev?.Count == 1 && prev[0]?.GetValue<string>() == state.Get(EventTypes.Create, "")?.EventId;
             if (RoomAuth.Check(state, e, onlyCreateBefore) is { } reason) { rejected[eventId] = reason; continue; }
-            await StoreAsync(session, state, dag, e, pdu, outlier: false);
+            var takesState = e.StateKey is null || state.Get(e.Type, e.StateKey) is not { } current
+                || await ConcurrentState.SupersedesAsync(session, eventId, pdu, current.EventId, ct);
+            await StoreAsync(session, state, dag, e, pdu, outlier: false, takesState);
             if (forwardFrom is not null) SendOn(session, state, e, pdu, except: forwardFrom, woken);
             appended.Add(e);
         }
@@ -264,15 +266,18 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
     }
 
     /// <summary>One accepted event: state, graph, its PDU, its stream position and memberships.</summary>
-    async Task StoreAsync(IDocumentSession session, RoomState state, RoomDag dag, RoomEvent e, JsonObject pdu, bool outlier)
+    /// <param name="takesState">False for a state event that lost to a concurrent one (<see cref="ConcurrentState"/>): in the timeline, not the state.</param>
+    async Task StoreAsync(IDocumentSession session, RoomState state, RoomDag dag, RoomEvent e, JsonObject pdu, bool outlier, bool takesState = true)
     {
         var depth = pdu["depth"]?.GetValue<long>() ?? dag.NextDepth;
         session.Store(new StoredPdu(e.EventId, e.RoomId, pdu.ToJsonString(), depth, outlier));
         dag.Add(e.EventId, depth, pdu["prev_events"] is JsonArray prev ? prev.Select(p => p!.GetValue<string>()) : []);
+        var kept = e.StateKey is null ? null : state.Get(e.Type, e.StateKey);
         state.Apply(e);
+        if (!takesState && kept is not null) state.State[e.Type][e.StateKey!] = kept;
         // Room appends are serialized, so the event's stream version is the count of events so far.
         session.Store(new EventLocator(e.EventId, e.RoomId, state.EventCount));
-        if (e.Type == EventTypes.Member && e.StateKey is not null)
+        if (takesState && e.Type == EventTypes.Member && e.StateKey is not null)
         {
             var membership = e.ContentObject()["membership"]?.GetValue<string>() ?? Memberships.Leave;
             session.Store(new RoomMember(RoomMember.Key(e.RoomId, e.StateKey), e.RoomId, e.StateKey, membership));
