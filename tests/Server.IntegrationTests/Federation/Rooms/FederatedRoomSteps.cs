@@ -1,4 +1,6 @@
+using WalkieTalkie.Server.Federation.Rooms;
 using WalkieTalkie.Server.IntegrationTests.Federation.Infrastructure;
+using WalkieTalkie.Server.Matrix.Rooms;
 
 namespace WalkieTalkie.Server.IntegrationTests.Federation.Rooms;
 
@@ -41,6 +43,37 @@ public static class FederatedRoomSteps
         using var response = await client.Http.GetAsync($"/_matrix/client/v3/rooms/{RoomSteps.Path(roomId)}/state");
         var state = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray();
         return new(state.ToDictionary(e => $"{e!["type"]}|{e["state_key"]}", e => e!["event_id"]!.GetValue<string>()), StringComparer.Ordinal);
+    }
+
+    /// <summary>alice of hs1 creates a room (public unless <paramref name="createBody"/> says otherwise), bob of hs2 joins it via hs1.</summary>
+    public static async Task<(MatrixTestClient Alice, MatrixTestClient Bob, string Room)> SharedRoomAsync(this FederationPair pair, object? createBody = null)
+    {
+        var alice = await MatrixTestClient.RegisterAsync(pair.Hs1, "alice");
+        var bob = await MatrixTestClient.RegisterAsync(pair.Hs2, "bob");
+        var room = await alice.CreateRoomAsync(createBody ?? new { preset = "public_chat" });
+        await bob.JoinViaAsync(room, FederationPair.Hs1Name);
+        return (alice, bob, room);
+    }
+
+    /// <summary>An event as hs2 would build it on its current view of the room (not yet signed).</summary>
+    public static async Task<JsonObject> DraftOnHs2Async(this FederationPair pair, string room, string sender, string type, string? stateKey, JsonObject content)
+    {
+        await using var session = pair.Hs2.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession();
+        return PduFactory.Create(FederationPair.Hs2Name, (await session.LoadAsync<RoomState>(room))!, (await session.LoadAsync<RoomDag>(room))!,
+            room, sender, type, stateKey, content, null, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    }
+
+    /// <summary>A one-PDU transaction from hs2 to <paramref name="to"/>; the answer's result for the PDU.</summary>
+    public static async Task<(string EventId, JsonObject Result)> SendAsHs2Async(this FederationPair pair, WalkieHost to, JsonObject pdu)
+    {
+        var eventId = EventHashes.EventId(pdu, "10");
+        var txn = new JsonObject
+        {
+            ["origin"] = FederationPair.Hs2Name, ["origin_server_ts"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            ["pdus"] = new JsonArray(pdu.DeepClone()),
+        };
+        var response = await SignedRequest.SendAsync(pair.Hs2, to, HttpMethod.Put, $"/_matrix/federation/v1/send/t{Guid.NewGuid():N}", txn);
+        return (eventId, (await response.EnsureMatrixSuccess())["pdus"]![eventId]!.AsObject());
     }
 
     public static string Hs1 => FederationPair.Hs1Name;

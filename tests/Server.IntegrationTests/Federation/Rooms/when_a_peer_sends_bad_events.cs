@@ -13,35 +13,14 @@ public sealed class when_a_peer_sends_bad_events(IntegrationFixture fixture)
 
     static async Task<Setup> ArrangeAsync(FederationPair pair)
     {
-        var alice = await MatrixTestClient.RegisterAsync(pair.Hs1, "alice");
-        var bob = await MatrixTestClient.RegisterAsync(pair.Hs2, "bob");
-        var room = await alice.CreatePublicRoomAsync();
-        await bob.JoinViaAsync(room, FederationPair.Hs1Name);
+        var (alice, bob, room) = await pair.SharedRoomAsync();
         return new(pair, alice, bob, room);
     }
 
-    /// <summary>An event as hs2 would build it on its current view of the room (not yet signed).</summary>
-    static async Task<JsonObject> DraftOnHs2Async(Setup s, string sender, string type, string? stateKey, JsonObject content)
-    {
-        await using var session = s.Pair.Hs2.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession();
-        var state = (await session.LoadAsync<RoomState>(s.Room))!;
-        var dag = (await session.LoadAsync<RoomDag>(s.Room))!;
-        return PduFactory.Create(FederationPair.Hs2Name, state, dag, s.Room, sender, type, stateKey, content, null,
-            DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-    }
+    static Task<JsonObject> DraftOnHs2Async(Setup s, string sender, string type, string? stateKey, JsonObject content) =>
+        s.Pair.DraftOnHs2Async(s.Room, sender, type, stateKey, content);
 
-    static async Task<(string EventId, JsonObject Result)> SendAsync(Setup s, JsonObject pdu)
-    {
-        var eventId = EventHashes.EventId(pdu, "10");
-        var txn = new JsonObject
-        {
-            ["origin"] = FederationPair.Hs2Name, ["origin_server_ts"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            ["pdus"] = new JsonArray(pdu.DeepClone()),
-        };
-        var response = await SignedRequest.SendAsync(s.Pair.Hs2, s.Pair.Hs1, HttpMethod.Put, $"/_matrix/federation/v1/send/bad{Guid.NewGuid():N}", txn);
-        var body = await response.EnsureMatrixSuccess();
-        return (eventId, body["pdus"]![eventId]!.AsObject());
-    }
+    static Task<(string EventId, JsonObject Result)> SendAsync(Setup s, JsonObject pdu) => s.Pair.SendAsHs2Async(s.Pair.Hs1, pdu);
 
     static async Task AssertNeverServedAsync(Setup s, string eventId, string body)
     {

@@ -10,10 +10,7 @@ public sealed class when_servers_share_a_room(IntegrationFixture fixture)
     public async Task messages_both_ways_are_seen_through_sync_and_messages_on_both_servers()
     {
         await using var pair = await FederationPair.StartAsync(fixture);
-        var alice = await MatrixTestClient.RegisterAsync(pair.Hs1, "alice");
-        var bob = await MatrixTestClient.RegisterAsync(pair.Hs2, "bob");
-        var room = await alice.CreatePublicRoomAsync();
-        await bob.JoinViaAsync(room, FederationPair.Hs1Name);
+        var (alice, bob, room) = await pair.SharedRoomAsync();
 
         var fromAlice = await alice.SendTextAsync(room, "hello from hs1");
         var seenByBob = await bob.SyncUntilAsync(room, t => t.HasText("hello from hs1"));
@@ -37,10 +34,7 @@ public sealed class when_servers_share_a_room(IntegrationFixture fixture)
     public async Task a_server_that_was_down_receives_what_it_missed_once_it_is_back()
     {
         await using var pair = await FederationPair.StartAsync(fixture);
-        var alice = await MatrixTestClient.RegisterAsync(pair.Hs1, "alice");
-        var bob = await MatrixTestClient.RegisterAsync(pair.Hs2, "bob");
-        var room = await alice.CreatePublicRoomAsync();
-        await bob.JoinViaAsync(room, FederationPair.Hs1Name);
+        var (alice, bob, room) = await pair.SharedRoomAsync();
 
         await pair.StopAsync(FederationPair.Hs2Name);
         await alice.SendTextAsync(room, "while you were away 1");
