@@ -58,6 +58,7 @@ public static class FederationModule
     public static void MapFederation(this WebApplication app)
     {
         app.MapGetServerKey();
+        app.MapQueryServerKeys();
         app.MapGetFederationVersion();
         var federation = app.MapGroup(FederationAuth.Prefix);
         federation.MapQueryProfile();

@@ -35,6 +35,15 @@ public sealed class when_servers_authenticate_each_other(IntegrationFixture fixt
             $"/_matrix/federation/v1/query/profile?user_id={Uri.EscapeDataString(alice.UserId)}", default);
         Assert.Equal("Alice", profile["displayname"]!.GetValue<string>());
 
+        // hs1 as notary: hs2's answer, signed by hs2 and now also by hs1.
+        using var toHs1 = pair.Hs1.CreateClient();
+        var notarised = await (await toHs1.PostAsJsonAsync("/_matrix/key/v2/query",
+            new { server_keys = new Dictionary<string, object> { [FederationPair.Hs2Name] = new { } } })).EnsureMatrixSuccess();
+        var answer = Assert.Single(notarised["server_keys"]!.AsArray())!.AsObject();
+        var hs1Key = await SignedRequest.KeyOf(pair.Hs1);
+        Assert.True(JsonSigning.Verify(answer, FederationPair.Hs2Name, hs2Key.KeyId, hs2Key.PublicKey));
+        Assert.True(JsonSigning.Verify(answer, FederationPair.Hs1Name, hs1Key.KeyId, hs1Key.PublicKey));
+
         var version = await (await anonymous.GetAsync("/_matrix/federation/v1/version")).EnsureMatrixSuccess();
         Assert.Equal("WalkieTalkie", version["server"]!["name"]!.GetValue<string>());
     }

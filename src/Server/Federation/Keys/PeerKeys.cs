@@ -33,6 +33,15 @@ public sealed class PeerKeys(FederationClient client, IDocumentStore store, Serv
     public async Task<ServerKeySet?> KeySetAsync(string server, CancellationToken ct) =>
         await KnownAsync(server, ct) ?? await FetchAsync(server, ct);
 
+    /// <summary>The key set, fetched again when it is valid for less than <paramref name="minimumValidUntilTs"/> (notary queries).</summary>
+    public async Task<ServerKeySet?> KeySetValidUntilAsync(string server, long minimumValidUntilTs, CancellationToken ct)
+    {
+        var known = await KnownAsync(server, ct);
+        if (known is not null && known.ValidUntilTs >= minimumValidUntilTs) return known;
+        if (known is not null && _lastFetch.TryGetValue(server, out var last) && clock.GetUtcNow() - last < RefetchGap) return known;
+        return await FetchAsync(server, ct) ?? known;
+    }
+
     async Task<PeerKey?> OwnAsync(string keyId, CancellationToken ct)
     {
         var key = await own.CurrentAsync(ct);
