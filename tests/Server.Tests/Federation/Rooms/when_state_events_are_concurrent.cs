@@ -3,7 +3,7 @@ using WalkieTalkie.Server.Federation.Rooms;
 namespace WalkieTalkie.Server.Tests.Federation.Rooms;
 
 /// <summary>The fork rule every server applies the same way: greater depth, then later origin_server_ts, then greater event id.</summary>
-public class choosing_between_concurrent_state
+public class when_state_events_are_concurrent
 {
     [Theory]
     [InlineData(5, 100, "$a", 4, 900, "$z", true)]

@@ -6,7 +6,7 @@ using WalkieTalkie.Server.Federation.Rooms;
 namespace WalkieTalkie.Server.Tests.Federation.Rooms;
 
 /// <summary>Content hashes and reference-hash event ids (server-server spec; vectors from the spec's appendix "Signing events").</summary>
-public class hashing_events
+public class when_an_event_is_hashed_and_signed
 {
     static JsonObject Minimal() => JsonNode.Parse("""
         {"room_id":"!x:domain","sender":"@a:domain","origin":"domain","origin_server_ts":1000000,"signatures":{},"hashes":{},

@@ -6,7 +6,7 @@ using static WalkieTalkie.Server.Tests.Federation.Rooms.RoomHistory;
 namespace WalkieTalkie.Server.Tests.Federation.Rooms;
 
 /// <summary>Server-server spec "Auth events selection".</summary>
-public class selecting_auth_events
+public class when_auth_events_are_selected
 {
     static string Id(RoomState s, string type, string key) => s.Get(type, key)!.EventId;
 

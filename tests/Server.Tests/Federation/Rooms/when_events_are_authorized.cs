@@ -5,7 +5,7 @@ using static WalkieTalkie.Server.Tests.Federation.Rooms.RoomHistory;
 namespace WalkieTalkie.Server.Tests.Federation.Rooms;
 
 /// <summary>Room version 10 authorization rules, against the state before the event.</summary>
-public class authorizing_events
+public class when_events_are_authorized
 {
     [Fact]
     public void the_create_event_must_come_from_the_rooms_server_and_name_a_creator()

@@ -4,7 +4,7 @@ using WalkieTalkie.Server.Federation.Rooms;
 namespace WalkieTalkie.Server.Tests.Federation.Rooms;
 
 /// <summary>The redaction algorithm of room versions 10 and 11 (spec "Redactions" of each version).</summary>
-public class redacting_events
+public class when_an_event_is_redacted
 {
     static JsonObject Event(string type, JsonObject content, string? stateKey = null)
     {
