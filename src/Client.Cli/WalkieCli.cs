@@ -281,7 +281,7 @@ internal static class WalkieCli
     {
         try
         {
-            var member = await session.GetStateAsync(roomId, "org.matrix.msc4002.member", $"{me.UserId}_{me.DeviceId}", ct);
+            var member = await session.GetStateAsync(roomId, "org.matrix.msc4002.member", $"_{me.UserId}_{me.DeviceId}", ct);
             long? expires = member?["expires_ts"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out long e) ? e : null;
             if (member is null || member.Count == 0 || expires < DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
                 env.Error.WriteLine($"walkie: device {me.DeviceId} has no live consent in {roomId}: you will see floor changes but hear nothing. " +

@@ -360,6 +360,6 @@ public class PushToTalkTests
         Assert.StartsWith("_ops_hs-e12-", Path.GetFileName(wav));
         short[] heard = WavFile.Read(wav);
         Assert.Equal(packets.Count * 960, heard.Length);
-        Assert.Contains("/state/org.matrix.msc4002.member/%40me%3Ahs_DEV", Assert.Single(http.Requests).PathAndQuery);
+        Assert.Contains("/state/org.matrix.msc4002.member/_%40me%3Ahs_DEV", Assert.Single(http.Requests).PathAndQuery);
     }
 }

@@ -3,6 +3,7 @@ using WalkieTalkie.Server.Federation.Keys;
 using WalkieTalkie.Server.Federation.Media;
 using WalkieTalkie.Server.Federation.Queries;
 using WalkieTalkie.Server.Federation.Receiving;
+using WalkieTalkie.Server.Federation.Rooms;
 using WalkieTalkie.Server.Federation.Sending;
 using WalkieTalkie.Server.Federation.Transport;
 using WalkieTalkie.Server.Federation.Versions;
@@ -35,6 +36,7 @@ public static class FederationModule
         services.AddSingleton<IRoomServers, MemberServers>();
         services.AddHostedService<DeviceListBroadcaster>();
         services.AddSingleton<EphemeralSender>();
+        services.AddFederationRooms();
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt out.
         // The outgoing queue retries with its own back-off; the default handler's retries would only delay that.
         services.AddHttpClient(FederationClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(60)).RemoveAllResilienceHandlers();
@@ -63,5 +65,6 @@ public static class FederationModule
         federation.MapReceiveTransaction();
         federation.MapUserKeys();
         federation.MapFederationMediaDownload();
+        federation.MapFederationRooms();
     }
 }

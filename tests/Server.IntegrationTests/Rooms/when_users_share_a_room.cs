@@ -96,8 +96,11 @@ public sealed class when_users_share_a_room(IntegrationFixture fixture)
         await (await bob.Http.PutAsJsonAsync($"/_matrix/client/v3/rooms/{p}/state/m.room.topic", new { topic = "mine" })).ShouldBeMatrixError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
         await (await bob.Http.PostAsJsonAsync($"/_matrix/client/v3/rooms/{p}/kick", new { user_id = carol.UserId })).ShouldBeMatrixError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
         await (await bob.Http.PutAsJsonAsync($"/_matrix/client/v3/rooms/{p}/state/custom.state/{Uri.EscapeDataString(carol.UserId)}", new { x = 1 })).ShouldBeMatrixError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
-        // Every user owns state keyed by their own id (and `@user_suffix` keys).
-        await bob.PutJsonAsync($"/_matrix/client/v3/rooms/{p}/state/custom.state/{Uri.EscapeDataString(bob.UserId + "_PHONE")}", new { x = 1 });
+        // Every user owns state keyed by their own id; room v10 rejects `@user_suffix` keys, this server owns `_@user_suffix` ones to their user.
+        await bob.PutJsonAsync($"/_matrix/client/v3/rooms/{p}/state/custom.state/{Uri.EscapeDataString(bob.UserId)}", new { x = 1 });
+        await bob.PutJsonAsync($"/_matrix/client/v3/rooms/{p}/state/custom.state/{Uri.EscapeDataString("_" + bob.UserId + "_PHONE")}", new { x = 1 });
+        await (await bob.Http.PutAsJsonAsync($"/_matrix/client/v3/rooms/{p}/state/custom.state/{Uri.EscapeDataString(bob.UserId + "_PHONE")}", new { x = 1 })).ShouldBeMatrixError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
+        await (await bob.Http.PutAsJsonAsync($"/_matrix/client/v3/rooms/{p}/state/custom.state/{Uri.EscapeDataString("_" + carol.UserId + "_PHONE")}", new { x = 1 })).ShouldBeMatrixError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
 
         await alice.PutJsonAsync($"/_matrix/client/v3/rooms/{p}/state/m.room.topic", new { topic = "official" });
         var topic = await bob.GetJsonAsync($"/_matrix/client/v3/rooms/{p}/state/m.room.topic/");
@@ -171,13 +174,16 @@ public sealed class when_users_share_a_room(IntegrationFixture fixture)
             initial_state = new[] { new { type = "m.room.encryption", state_key = "", content = (object)new { algorithm = "m.megolm.v1.aes-sha2" } } },
         });
         var p = RoomSteps.Path(room);
-        var raw = """{"algorithm":"m.megolm.v1.aes-sha2","ciphertext":"AwgAEnAC+/=","device_id":"DEV","sender_key":"k","session_id":"s","nested":{"n":[1,2.5,"x"]}}""";
+        var raw = """{"algorithm":"m.megolm.v1.aes-sha2","ciphertext":"AwgAEnAC+/=","device_id":"DEV","sender_key":"k","session_id":"s","nested":{"n":[1,-25,"x"]}}""";
         var response = await alice.Http.PutAsync($"/_matrix/client/v3/rooms/{p}/send/m.room.encrypted/e1",
             new StringContent(raw, System.Text.Encoding.UTF8, "application/json"));
         var eventId = (await response.EnsureMatrixSuccess())["event_id"]!.GetValue<string>();
         var e = await alice.GetJsonAsync($"/_matrix/client/v3/rooms/{p}/event/{Uri.EscapeDataString(eventId)}");
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(raw), e["content"]));
         Assert.Equal("m.room.encrypted", e["type"]!.GetValue<string>());
+        // Canonical JSON (what event hashes and signatures cover) has no floats: such content is refused, not altered.
+        await (await alice.Http.PutAsync($"/_matrix/client/v3/rooms/{p}/send/m.room.encrypted/e2",
+            new StringContent(raw.Replace("-25", "2.5"), System.Text.Encoding.UTF8, "application/json"))).ShouldBeMatrixError(HttpStatusCode.BadRequest, "M_BAD_JSON");
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class WalkieRoom
 
     /// <summary>The device's member state as GET /rooms/{id}/state/{type}/{key} returns it.</summary>
     public Task<JsonObject> MemberStateAsync(MatrixTestClient reader, MatrixTestClient device) =>
-        reader.GetJsonAsync($"/_matrix/client/v3/rooms/{Id}/state/{MemberType}/{Uri.EscapeDataString($"{device.UserId}_{device.DeviceId}")}");
+        reader.GetJsonAsync($"/_matrix/client/v3/rooms/{Id}/state/{MemberType}/{Uri.EscapeDataString($"_{device.UserId}_{device.DeviceId}")}");
 
     /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> holds; returns the last value read and when.</summary>
     public static async Task<(T Value, TimeSpan Elapsed)> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout,

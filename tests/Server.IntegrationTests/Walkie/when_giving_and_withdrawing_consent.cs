@@ -20,7 +20,7 @@ public sealed class when_giving_and_withdrawing_consent(IntegrationFixture fixtu
         var mirrored = await room.MemberStateAsync(alice, bob);
         Assert.Equal($$"""{"device_id":"{{bob.DeviceId}}","expires_ts":null}""", mirrored.ToJsonString());
         var asEvent = await alice.GetJsonAsync(
-            $"/_matrix/client/v3/rooms/{room.Id}/state/{MemberType}/{Uri.EscapeDataString($"{bob.UserId}_{bob.DeviceId}")}?format=event");
+            $"/_matrix/client/v3/rooms/{room.Id}/state/{MemberType}/{Uri.EscapeDataString($"_{bob.UserId}_{bob.DeviceId}")}?format=event");
         Assert.Equal(bob.UserId, asEvent["sender"]!.GetValue<string>());
     }
 
@@ -64,7 +64,7 @@ public sealed class when_giving_and_withdrawing_consent(IntegrationFixture fixtu
         await (await room.RequestAsync(alice)).ShouldBeMatrixError(HttpStatusCode.Forbidden, "ORG.MATRIX.MSC4002_NO_CONSENT");
         Assert.Equal("granted", (await room.RequestOkAsync(phone))["result"]!.GetValue<string>());
         await (await alice.Http.GetAsync(
-                $"/_matrix/client/v3/rooms/{room.Id}/state/{MemberType}/{Uri.EscapeDataString($"{alice.UserId}_{alice.DeviceId}")}"))
+                $"/_matrix/client/v3/rooms/{room.Id}/state/{MemberType}/{Uri.EscapeDataString($"_{alice.UserId}_{alice.DeviceId}")}"))
             .ShouldBeMatrixError(HttpStatusCode.NotFound, "M_NOT_FOUND");
     }
 
@@ -83,7 +83,7 @@ public sealed class when_giving_and_withdrawing_consent(IntegrationFixture fixtu
             new StringContent($$"""{"duration_ms": {{duration}}}""", System.Text.Encoding.UTF8, "application/json"));
         await response.ShouldBeMatrixError(HttpStatusCode.BadRequest, "M_INVALID_PARAM");
         await (await alice.Http.GetAsync(
-                $"/_matrix/client/v3/rooms/{room.Id}/state/{MemberType}/{Uri.EscapeDataString($"{alice.UserId}_{alice.DeviceId}")}"))
+                $"/_matrix/client/v3/rooms/{room.Id}/state/{MemberType}/{Uri.EscapeDataString($"_{alice.UserId}_{alice.DeviceId}")}"))
             .ShouldBeMatrixError(HttpStatusCode.NotFound, "M_NOT_FOUND");
     }
 

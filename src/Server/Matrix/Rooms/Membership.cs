@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using WalkieTalkie.Server.Federation.Rooms;
 using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Rooms;
@@ -34,21 +36,40 @@ public static class Membership
         v3.MapPost("/rooms/{roomId}/forget", () => TypedResults.Ok(new { })).RequireAccessToken();
     }
 
-    static async Task<IResult> Join(ReasonRequest body, HttpContext http, RoomWriter writer, IQuerySession query, CancellationToken ct)
+    static async Task<IResult> Join(ReasonRequest body, HttpContext http, RoomWriter writer, IQuerySession query, RemoteJoin remote,
+        IOptions<MatrixOptions> matrix, CancellationToken ct)
     {
         var target = (string)(http.Request.RouteValues["roomIdOrAlias"] ?? http.Request.RouteValues["roomId"])!;
         var user = http.Device().UserId;
         if (!MatrixIds.IsRoomIdOrAlias(target)) return MatrixError.InvalidParam($"{target} is not a room id or alias").ToResult();
-        var roomId = await Aliases.ResolveAsync(query, target, ct);
-        var room = roomId is null ? null : await query.LoadAsync<RoomState>(roomId, ct);
-        if (room is null || !room.Exists) return MatrixError.NotFound($"Room {target} not found").ToResult();
-        if (room.IsJoined(user)) return TypedResults.Ok(new { room_id = roomId });
+        var own = matrix.Value.ServerName;
+        // `server_name` (and its newer name `via`) lists residents to ask when the room lives elsewhere.
+        var servers = http.Request.Query["server_name"].Concat(http.Request.Query["via"]).OfType<string>().ToList();
+        string? roomId;
+        if (target.StartsWith('#') && PduVerifier.ServerOf(target) != own)
+        {
+            var (resolved, aliasServers) = await remote.ResolveAliasAsync(target, ct);
+            (roomId, servers) = (resolved, [.. aliasServers, .. servers]);
+        }
+        else roomId = await Aliases.ResolveAsync(query, target, ct);
+        if (roomId is null) return MatrixError.NotFound($"Room {target} not found").ToResult();
 
+        var room = await query.LoadAsync<RoomState>(roomId, ct);
+        if (room is not null && room.IsJoined(user)) return TypedResults.Ok(new { room_id = roomId });
         var account = await query.LoadAsync<UserAccount>(user, ct);
         var content = CreateRoom.MemberContent(Memberships.Join, account);
         if (body.Reason is { } reason) content["reason"] = reason;
+
+        // Not resident (no joined member here): a server in the room hands out the join.
+        var resident = room is not null && room.Exists && PduStore.JoinedServers(room).Contains(own);
+        if (!resident && (PduVerifier.ServerOf(roomId) != own || servers.Count > 0))
+        {
+            await remote.JoinAsync(roomId, user, content, servers, ct);
+            return TypedResults.Ok(new { room_id = roomId });
+        }
+        if (room is null || !room.Exists) return MatrixError.NotFound($"Room {target} not found").ToResult();
         // An invite flagged is_direct keeps the flag on the join.
-        await writer.AppendAsync(roomId!, state => [new RoomEventDraft(user, EventTypes.Member, user, content)], ct);
+        await writer.AppendAsync(roomId, state => [new RoomEventDraft(user, EventTypes.Member, user, content)], ct);
         return TypedResults.Ok(new { room_id = roomId });
     }
 
@@ -74,9 +95,10 @@ public static class Membership
         var room = await query.LoadAsync<RoomState>(roomId, ct);
         if (room is null || !room.Exists) return MatrixError.NotFound("Unknown room").ToResult();
 
+        var remoteTarget = PduVerifier.ServerOf(target) != http.RequestServices.GetRequiredService<IOptions<MatrixOptions>>().Value.ServerName;
         if (change == Memberships.Invite)
         {
-            if (await query.LoadAsync<UserAccount>(target, ct) is null) return MatrixError.NotFound($"Unknown user {target}").ToResult();
+            if (!remoteTarget && await query.LoadAsync<UserAccount>(target, ct) is null) return MatrixError.NotFound($"Unknown user {target}").ToResult();
             if (room.MembershipOf(target) == Memberships.Invite) return TypedResults.Ok(new { });
         }
         if (change == "unban" && room.MembershipOf(target) != Memberships.Ban)
@@ -86,7 +108,10 @@ public static class Membership
 
         var content = new JsonObject { ["membership"] = change == "unban" ? Memberships.Leave : change };
         if (body.Reason is { } reason) content["reason"] = reason;
-        await writer.AppendAsync(roomId, _ => [new RoomEventDraft(sender, EventTypes.Member, target, content)], ct);
+        // The invitee's server signs an invite of its user before the room has it.
+        if (change == Memberships.Invite && remoteTarget)
+            await http.RequestServices.GetRequiredService<RemoteInvite>().SendAsync(roomId, sender, target, content, ct);
+        else await writer.AppendAsync(roomId, _ => [new RoomEventDraft(sender, EventTypes.Member, target, content)], ct);
         return TypedResults.Ok(new { });
     }
 }

@@ -1,3 +1,5 @@
+using WalkieTalkie.Server.Federation.Rooms;
+
 namespace WalkieTalkie.Server.Matrix.Rooms;
 
 /// <summary>
@@ -43,23 +45,7 @@ public sealed record RoomEvent(
     }
 
     /// <summary>Redaction algorithm (room v10): keep only the content keys the spec preserves per type.</summary>
-    JsonObject RedactedContent()
-    {
-        string[] keep = Type switch
-        {
-            EventTypes.Member => ["membership", "join_authorised_via_users_server"],
-            EventTypes.Create => ["creator"],
-            EventTypes.JoinRules => ["join_rule", "allow"],
-            EventTypes.PowerLevels => ["ban", "events", "events_default", "kick", "redact", "state_default", "users", "users_default"],
-            EventTypes.HistoryVisibility => ["history_visibility"],
-            _ => [],
-        };
-        var original = ContentObject();
-        var kept = new JsonObject();
-        foreach (var key in keep)
-            if (original[key] is { } value) kept[key] = value.DeepClone();
-        return kept;
-    }
+    JsonObject RedactedContent() => Redaction.RedactContent(Type, ContentObject(), RoomVersions.Default);
 }
 
 public static class EventTypes

@@ -106,8 +106,8 @@ public sealed class ConsentService(IServiceScopeFactory scopes, TimeProvider clo
 
     static IEnumerable<DeviceRef> StaleCandidates(RoomState room, string userId) =>
         room.State.TryGetValue(MemberEventType, out var byKey)
-            ? byKey.Where(kv => kv.Key.StartsWith(userId + "_", StringComparison.Ordinal) && kv.Value.Content != "{}")
-                .Select(kv => new DeviceRef(userId, kv.Key[(userId.Length + 1)..])).ToList()
+            ? byKey.Where(kv => kv.Key.StartsWith("_" + userId + "_", StringComparison.Ordinal) && kv.Value.Content != "{}")
+                .Select(kv => new DeviceRef(userId, kv.Key[(userId.Length + 2)..])).ToList()
             : [];
 
     async Task CascadeAsync(ConsentEvent e, Wolverine.IMessageBus outbox, List<ConsentExpiryDue> expiries)

@@ -35,24 +35,24 @@ public sealed class PostRecording(IServiceScopeFactory scopes, TimeProvider cloc
                 return [];
             }
 
-            var messageId = MatrixIds.NewEventId();
+            // Event ids are reference hashes, known once each event is appended: later events and documents cite them.
             var current = await tx.Session.LoadAsync<WalkieSession>(burst.RoomId, ct);
-            var drafts = new List<RoomEventDraft>();
             WalkieSession session;
             if (current is not null && current.Continues(burst, settings.SessionGapMs, room.IsJoined(current.RootSender)))
             {
-                session = current.With(burst, recording.DurationMs, messageId);
-                drafts.Add(Message(burst, RecordingContent.VoiceMessage(burst, recording, mediaUri, fileName, current.RootEventId, current.LastEventId), messageId));
-                drafts.Add(new RoomEventDraft(session.RootSender, EventTypes.Message, null, RecordingContent.RootEdit(session)));
+                var message = await tx.AddAsync(Message(burst, RecordingContent.VoiceMessage(burst, recording, mediaUri, fileName, current.RootEventId, current.LastEventId)));
+                session = current.With(burst, recording.DurationMs, message.EventId);
+                await tx.AddAsync(new RoomEventDraft(session.RootSender, EventTypes.Message, null, RecordingContent.RootEdit(session)));
             }
             else
             {
-                var rootId = MatrixIds.NewEventId();
-                session = WalkieSession.Start(burst.RoomId, rootId, burst, recording.DurationMs, messageId);
                 // The root is sent as the first speaker: a notice "from" the server would need a user of its own in every room.
-                drafts.Add(new RoomEventDraft(burst.Speaker.UserId, EventTypes.Message, null, RecordingContent.Root(session)) { EventId = rootId });
-                drafts.Add(Message(burst, RecordingContent.VoiceMessage(burst, recording, mediaUri, fileName, rootId, rootId), messageId));
+                var root = await tx.AddAsync(new RoomEventDraft(burst.Speaker.UserId, EventTypes.Message, null,
+                    RecordingContent.Root(WalkieSession.Start(burst.RoomId, "", burst, recording.DurationMs, ""))));
+                var message = await tx.AddAsync(Message(burst, RecordingContent.VoiceMessage(burst, recording, mediaUri, fileName, root.EventId, root.EventId)));
+                session = WalkieSession.Start(burst.RoomId, root.EventId, burst, recording.DurationMs, message.EventId);
             }
+            var messageId = session.LastEventId;
 
             var attached = new RecordingAttached(burst.RoomId, burst.Epoch, burst.Speaker, mediaUri, messageId, session.RootEventId,
                 recording.Bytes.Length, recording.DurationMs, clock.GetUtcNow());
@@ -60,11 +60,11 @@ public sealed class PostRecording(IServiceScopeFactory scopes, TimeProvider cloc
             tx.Session.Store(new PostedBurst(PostedBurst.Key(burst.RoomId, burst.Epoch), messageId, mediaUri));
             tx.Session.Events.Append(BurstStream.Id(burst.RoomId), attached);
             result = new(attached, null);
-            return drafts;
+            return [];
         }, ct);
         return result;
     }
 
-    static RoomEventDraft Message(BurstSummary burst, System.Text.Json.Nodes.JsonObject content, string eventId) =>
-        new(burst.Speaker.UserId, EventTypes.Message, null, content) { EventId = eventId };
+    static RoomEventDraft Message(BurstSummary burst, System.Text.Json.Nodes.JsonObject content) =>
+        new(burst.Speaker.UserId, EventTypes.Message, null, content);
 }

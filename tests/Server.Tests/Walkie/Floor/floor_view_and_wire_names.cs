@@ -33,7 +33,7 @@ public sealed class floor_view_and_wire_names
     [Fact]
     public void a_device_ref_has_the_member_state_key_and_round_trips_as_json()
     {
-        Assert.Equal("@alice:example.org_ALICEPHONE", Alice.StateKey);
+        Assert.Equal("_@alice:example.org_ALICEPHONE", Alice.StateKey);
         var json = JsonSerializer.Serialize(Alice);
         Assert.Equal("""{"user_id":"@alice:example.org","device_id":"ALICEPHONE"}""", json);
         Assert.Equal(Alice, JsonSerializer.Deserialize<DeviceRef>(json));
