@@ -26,8 +26,8 @@ public sealed class RemoteProfiles(FederationClient client)
         }
         catch (FederationException e)
         {
-            // The spec has no error for an unreachable server here; Synapse answers 502 likewise.
-            return new MatrixError("M_UNKNOWN", $"Could not ask {server}: {e.Message}") { Status = 502 }.ToResult();
+            // The spec's answer for a profile that cannot be found; an unreachable server must not read as a server fault (5xx).
+            return MatrixError.NotFound($"Could not ask {server}: {e.Message}").ToResult();
         }
     }
 }
