@@ -16,7 +16,7 @@ const keyOf = (d: DeviceId) => `${d.userId}|${d.deviceId}`;
 const importKey = (raw: Uint8Array, usage: KeyUsage) =>
   crypto.subtle.importKey("raw", raw as BufferSource, { name: "AES-GCM" }, false, [usage]);
 
-/** Devices whose `org.matrix.msc4002.member` consent is live now (state key `@user:server_DEVICE`). */
+/** Devices whose `org.matrix.msc4002.member` consent is live now (state key `_@user:server_DEVICE`, docs/msc4002.md §4.3.1). */
 export function liveReceivers(client: MatrixClient, roomId: string, now = Date.now()): DeviceId[] {
   const room = client.getRoom(roomId);
   if (!room) return [];
@@ -26,7 +26,9 @@ export function liveReceivers(client: MatrixClient, roomId: string, now = Date.n
     if (!content.device_id) continue;
     if (typeof content.expires_ts === "number" && content.expires_ts <= now) continue;
     const stateKey = event.getStateKey() ?? "";
-    const userId = stateKey.slice(0, stateKey.length - content.device_id.length - 1);
+    const suffix = `_${content.device_id}`;
+    if (!stateKey.startsWith("_@") || !stateKey.endsWith(suffix)) continue;
+    const userId = stateKey.slice(1, stateKey.length - suffix.length);
     if (!userId.startsWith("@") || room.getMember(userId)?.membership !== "join") continue;
     out.push({ userId, deviceId: content.device_id });
   }

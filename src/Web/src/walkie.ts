@@ -68,7 +68,7 @@ export class Walkie {
 
   /** This device's consent in the room as the member state mirrors it: expiry ms, null (permanent), undefined (none). */
   myConsent(roomId: string): number | null | undefined {
-    const me = `${this.client.getUserId()}_${this.client.getDeviceId()}`;
+    const me = `_${this.client.getUserId()}_${this.client.getDeviceId()}`; // docs/msc4002.md §4.3.1
     const c = this.client.getRoom(roomId)?.currentState.getStateEvents(MemberType, me)?.getContent();
     if (!c?.device_id) return undefined;
     if (typeof c.expires_ts === "number") return c.expires_ts > Date.now() ? c.expires_ts : undefined;
