@@ -89,6 +89,22 @@ internal static class CommandLine
         ], p => (p.Get("wav") is null) == !p.Has("stdin") ? "talk needs exactly one of --wav FILE or --stdin."
             : p.Has("encrypt-attachment") && !p.Has("record") ? "--encrypt-attachment needs --record."
             : p.Get("thread") is not null && !p.Has("record") ? "--thread needs --record." : null),
+        new("room create", "Create a walkie-talkie room (walkie-talkie state on), optionally with an alias and invites.",
+        [
+            new("name", "NAME", "The room's name."),
+            new("alias", "LOCALPART", "Publish #LOCALPART:server for the room."),
+            new("invite", "USERS", "Invite these users (comma-separated user IDs)."),
+            new("encrypted", null, "Turn on end-to-end encryption (m.megolm.v1.aes-sha2). This CLI cannot talk or listen there; the web client can."),
+            new("public", null, "Anyone may join (preset public_chat); otherwise invite only."),
+        ], p => p.Get("invite") is { } users && users.Split(',').Any(u => !IsUserId(u.Trim()))
+            ? $"--invite takes user IDs like @bob:server, not \"{users}\"." : null),
+        new("room join", "Join a room by ID or alias (accepts an invite).", [Room]),
+        new("room invite", "Invite a user to a room.",
+        [
+            Room,
+            new("user", "USER_ID", "The user to invite, e.g. @bob:server.", Required: true),
+        ], p => IsUserId(p.Require("user")) ? null : $"--user must be a user ID like @bob:server, not \"{p.Get("user")}\"."),
+        new("room leave", "Leave a room (or decline its invite).", [Room]),
         new("listen", "Hear a room: print floor changes and write each burst as a WAV file.",
         [
             Room,
@@ -99,6 +115,12 @@ internal static class CommandLine
     ];
 
     public static CommandSpec? Find(string name) => Commands.FirstOrDefault(c => c.Name == name);
+
+    /// <summary>Groups of commands written as two words (<c>walkie room create</c>): the first word and its subcommands.</summary>
+    private static IEnumerable<string> SubcommandsOf(string group) =>
+        Commands.Where(c => c.Name.StartsWith(group + " ", StringComparison.Ordinal)).Select(c => c.Name[(group.Length + 1)..]);
+
+    private static bool IsUserId(string text) => text.Length > 3 && text[0] == '@' && text.IndexOf(':') > 1;
 
     /// <exception cref="UsageException">The arguments do not form a valid command.</exception>
     public static ParseResult Parse(IReadOnlyList<string> args)
@@ -120,6 +142,17 @@ internal static class CommandLine
             {
                 if (command is not null)
                     throw new UsageException($"Unexpected argument \"{arg}\": options start with --.", command.Name);
+                if (SubcommandsOf(arg).ToList() is { Count: > 0 } subcommands)
+                {
+                    if (i + 1 >= args.Count || args[i + 1].StartsWith('-'))
+                    {
+                        if (i + 1 < args.Count && args[i + 1] is "-h" or "--help") { help = true; i++; continue; }
+                        throw new UsageException($"{arg} needs a subcommand: {string.Join(", ", subcommands)}.");
+                    }
+                    string sub = args[++i];
+                    command = Find($"{arg} {sub}") ?? throw new UsageException($"Unknown subcommand \"{arg} {sub}\". Subcommands: {string.Join(", ", subcommands)}.");
+                    continue;
+                }
                 command = Find(arg) ?? throw new UsageException($"Unknown command \"{arg}\". Commands: {string.Join(", ", Commands.Select(c => c.Name))}.");
                 continue;
             }
@@ -179,7 +212,7 @@ internal static class CommandLine
         text.AppendLine();
         text.AppendLine("Commands:");
         foreach (var command in Commands)
-            text.AppendLine($"  {command.Name,-9} {command.Summary}");
+            text.AppendLine($"  {command.Name,-12} {command.Summary}");
         text.AppendLine();
         text.AppendLine("Options for every command:");
         AppendOption(text, Config);
@@ -228,7 +261,8 @@ internal static class ExitCodes
     public const int Usage = 2;
     public const int FloorNotGranted = 3;
     public const int FloorRevoked = 4;
+    public const int EncryptedRoom = 5;
 
     public const string Description =
-        "Exit codes: 0 done, 1 error (server, network, file), 2 bad usage or not logged in, 3 floor not granted, 4 floor revoked while talking.";
+        "Exit codes: 0 done, 1 error (server, network, file), 2 bad usage or not logged in, 3 floor not granted, 4 floor revoked while talking, 5 refused: the room is end-to-end encrypted.";
 }

@@ -54,6 +54,7 @@ internal static class WalkieCli
                 "floor" => await FloorAsync(command, sessionPath, env, stop),
                 "talk" => await TalkAsync(command, sessionPath, env, stop),
                 "listen" => await ListenAsync(command, sessionPath, env, stop),
+                var room when room.StartsWith("room ", StringComparison.Ordinal) => await RoomCommands.RunAsync(command, LoadSession(sessionPath), env, stop),
                 _ => throw new UsageException($"Unknown command \"{command.Command}\"."),
             };
         }
@@ -144,6 +145,8 @@ internal static class WalkieCli
         var credentials = LoadSession(sessionPath);
         using var session = new MatrixSession(credentials, env.Handler);
         string roomId = await session.ResolveRoomAsync(command.Require("room"), stop);
+        if (await RoomCommands.RefuseEncryptedAsync(session, roomId, "talk", env, stop))
+            return ExitCodes.EncryptedRoom;
         using var source = command.Get("wav") is { } wav
             ? (File.Exists(wav) ? PcmSource.FromWavFile(wav) : throw new IOException($"{wav} does not exist."))
             : PcmSource.FromRawStream(env.OpenStdin());
@@ -205,6 +208,8 @@ internal static class WalkieCli
         var credentials = LoadSession(sessionPath);
         using var session = new MatrixSession(credentials, env.Handler);
         string roomId = await session.ResolveRoomAsync(command.Require("room"), stop);
+        if (await RoomCommands.RefuseEncryptedAsync(session, roomId, "listen", env, stop))
+            return ExitCodes.EncryptedRoom;
         string outDir = command.Get("out") ?? Directory.GetCurrentDirectory();
         Directory.CreateDirectory(outDir);
         await WarnWithoutConsentAsync(session, roomId, credentials, env, stop);

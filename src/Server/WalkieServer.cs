@@ -114,10 +114,10 @@ public static class WalkieServer
         return app;
     }
 
-    /// <summary>The browser walkie-talkie (src/Web, copied to the output's walkie/ by the build): public static files, no routes.</summary>
+    /// <summary>The browser walkie-talkie (src/Web, copied to the output's web/ by the build; not walkie/, the CLI's executable name): public static files at /walkie/, no routes.</summary>
     static void UseWebApp(WebApplication app)
     {
-        var root = Path.Combine(AppContext.BaseDirectory, "walkie");
+        var root = Path.Combine(AppContext.BaseDirectory, "web");
         if (!Directory.Exists(root)) return;
         var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(root);
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, RequestPath = "/walkie" });

@@ -58,6 +58,19 @@ public class CommandLineTests
         Assert.Contains(expected, Usage(args));
 
     [Fact]
+    public void Room_commands_are_two_words_and_help_works_for_them()
+    {
+        var create = Run("room", "create", "--name", "Ops", "--invite", "@bob:hs, @carol:hs", "--encrypted");
+        Assert.Equal(("room create", "Ops", true), (create.Command, create.Get("name"), create.Has("encrypted")));
+        Assert.Equal("room join", Run("--config", "/tmp/s.json", "room", "join", "--room", "#ops:hs").Command);
+        Assert.Equal(new ParseResult.Help("room leave"), CommandLine.Parse(["room", "leave", "--help"]));
+        Assert.Equal(new ParseResult.Help(null), CommandLine.Parse(["room", "--help"]));
+        Assert.Contains("Unknown subcommand \"room paint\". Subcommands: create, join, invite, leave", Usage("room", "paint"));
+        Assert.Contains("room needs a subcommand", Usage("room", "--room", "!a:hs"));
+        Assert.StartsWith("Usage: walkie room invite --room ROOM --user USER_ID", CommandLine.Usage("room invite"));
+    }
+
+    [Fact]
     public void Help_is_general_or_per_command()
     {
         Assert.Equal(new ParseResult.Help(null), CommandLine.Parse([]));

@@ -104,6 +104,18 @@ public sealed class MatrixSession : IDisposable
         return body.RequireString("room_id", "join");
     }
 
+    /// <summary>Invites a user to a room (<c>POST /rooms/{roomId}/invite</c>).</summary>
+    public Task InviteAsync(string roomId, string userId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"{ClientV3}/rooms/{Escape(roomId)}/invite", new JsonObject { ["user_id"] = userId }, cancellationToken);
+
+    /// <summary>Leaves a room, or declines its invite (<c>POST /rooms/{roomId}/leave</c>).</summary>
+    public Task LeaveAsync(string roomId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"{ClientV3}/rooms/{Escape(roomId)}/leave", new JsonObject(), cancellationToken);
+
+    /// <summary>Whether the room is end-to-end encrypted (it has <c>m.room.encryption</c> state).</summary>
+    public async Task<bool> IsEncryptedAsync(string roomId, CancellationToken cancellationToken = default) =>
+        await GetStateAsync(roomId, "m.room.encryption", "", cancellationToken) is { Count: > 0 };
+
     /// <summary>A room ID as is; an alias (<c>#name:server</c>) through the room directory.</summary>
     public async Task<string> ResolveRoomAsync(string roomIdOrAlias, CancellationToken cancellationToken = default)
     {
