@@ -7,7 +7,7 @@ import { baseUrl, loginAndStart as loginAndStartWith, register as registerWith, 
 logger.setLevel(process.env.SDK_LOG ?? "warn");
 
 export { baseUrl, unique, withTimeout };
-export const register = (username, password) => registerWith(sdk, username, password);
+export const register = (username, password, url) => registerWith(sdk, username, password, url);
 
 /** Logs in with the password and returns a started, PREPARED client. */
 export const loginAndStart = (username, password, options) => loginAndStartWith(sdk, username, password, options);

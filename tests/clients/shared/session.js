@@ -5,9 +5,9 @@ export function unique(prefix) {
   return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 }
 
-/** Registers `username` (UIA: first call answers 401 with a session, the second completes m.login.dummy). */
-export async function register(sdk, username, password) {
-  const anonymous = sdk.createClient({ baseUrl });
+/** Registers `username` (UIA: first call answers 401 with a session, the second completes m.login.dummy) on `url`. */
+export async function register(sdk, username, password, url = baseUrl) {
+  const anonymous = sdk.createClient({ baseUrl: url });
   let session;
   try {
     await anonymous.registerRequest({ username, password });
@@ -19,16 +19,16 @@ export async function register(sdk, username, password) {
   return anonymous.registerRequest({ username, password, auth: { type: "m.login.dummy", session } });
 }
 
-/** Logs in with the password and returns a started, PREPARED client. */
-export async function loginAndStart(sdk, username, password, { crypto = false } = {}) {
-  const anonymous = sdk.createClient({ baseUrl });
+/** Logs in with the password and returns a started, PREPARED client (of the homeserver at `url`). */
+export async function loginAndStart(sdk, username, password, { crypto = false, url = baseUrl } = {}) {
+  const anonymous = sdk.createClient({ baseUrl: url });
   const login = await anonymous.loginRequest({
     type: "m.login.password",
     identifier: { type: "m.id.user", user: username },
     password,
   });
   const client = sdk.createClient({
-    baseUrl,
+    baseUrl: url,
     accessToken: login.access_token,
     userId: login.user_id,
     deviceId: login.device_id,

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using WalkieTalkie.Server.Federation.Rooms;
 using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Rooms;
@@ -9,7 +10,8 @@ public static class CreateRoom
     public static void MapCreateRoom(this RouteGroupBuilder v3) =>
         v3.MapPost("/createRoom", Handle).RequireAccessToken();
 
-    static async Task<IResult> Handle(HttpContext http, RoomWriter writer, IQuerySession query, IOptions<MatrixOptions> matrix, CancellationToken ct)
+    static async Task<IResult> Handle(HttpContext http, RoomWriter writer, IQuerySession query, IOptions<MatrixOptions> matrix,
+        RemoteInvite remoteInvite, ILogger<RoomWriter> log, CancellationToken ct)
     {
         var creator = http.Device().UserId;
         var body = await MatrixBody.ReadObjectAsync(http.Request);
@@ -35,6 +37,7 @@ public static class CreateRoom
                 return new MatrixError("M_ROOM_IN_USE", "Room alias already taken").ToResult();
         }
 
+        bool IsRemote(string userId) => MatrixIds.TryParseUserId(userId, out _, out var of) && of != server;
         var roomId = MatrixIds.NewRoomId(server);
         var account = await query.LoadAsync<UserAccount>(creator, ct);
         await writer.AppendAsync(roomId, _ =>
@@ -63,18 +66,34 @@ public static class CreateRoom
             if (body.String("name") is { } name) Add(EventTypes.Name, "", new JsonObject { ["name"] = name });
             if (body.String("topic") is { } topic) Add(EventTypes.Topic, "", new JsonObject { ["topic"] = topic });
 
-            var isDirect = body["is_direct"] is JsonValue d && d.TryGetValue<bool>(out var direct) && direct;
-            foreach (var invitee in invites)
-            {
-                var content = new JsonObject { ["membership"] = Memberships.Invite };
-                if (isDirect) content["is_direct"] = true;
-                Add(EventTypes.Member, invitee, content);
-            }
+            foreach (var invitee in invites.Where(i => !IsRemote(i)))
+                Add(EventTypes.Member, invitee, InviteContent(body));
             return drafts;
         }, ct);
 
+        // An invitee of another server: that server countersigns the invite first (PUT /_matrix/federation/v2/invite).
+        foreach (var invitee in invites.Where(IsRemote))
+        {
+            try
+            {
+                await remoteInvite.SendAsync(roomId, creator, invitee, InviteContent(body), ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The room exists: the client gets it and can invite again; the failed invite is logged, not hidden.
+                log.LogWarning(e, "createRoom {RoomId}: the invite of {Invitee} failed", roomId, invitee);
+            }
+        }
+
         if (alias is not null) await Aliases.SetAsync(query, alias, roomId, creator, ct);
         return TypedResults.Ok(new { room_id = roomId });
+    }
+
+    static JsonObject InviteContent(JsonObject body)
+    {
+        var content = new JsonObject { ["membership"] = Memberships.Invite };
+        if (body["is_direct"] is JsonValue d && d.TryGetValue<bool>(out var direct) && direct) content["is_direct"] = true;
+        return content;
     }
 
     public static JsonObject MemberContent(string membership, UserAccount? account)

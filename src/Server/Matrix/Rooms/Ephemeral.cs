@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using WalkieTalkie.Server.Federation.Edus;
 using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Matrix.AccountData;
 
@@ -30,7 +31,7 @@ public static class Ephemeral
     public static void MapEphemeral(this RouteGroupBuilder v3)
     {
         v3.MapPut("/rooms/{roomId}/typing/{userId}", async (string roomId, string userId, TypingRequest body, HttpContext http, IQuerySession q,
-            EphemeralBoard board, CancellationToken ct) =>
+            EphemeralBoard board, EphemeralSender federation, CancellationToken ct) =>
         {
             if (userId != http.Device().UserId) return MatrixError.Forbidden("You can only set your own typing state").ToResult();
             var (_, error) = await ReadRoom.ReadableAsync(q, roomId, userId, ct);
@@ -38,27 +39,28 @@ public static class Ephemeral
             if (body.Typing is not { } typing) return MatrixError.BadJson("`typing` must be a boolean").ToResult();
             var timeout = body.Timeout is { } ms ? Math.Clamp(ms, 0, 120_000) : 30_000;
             await board.SetTypingAsync(roomId, userId, typing, TimeSpan.FromMilliseconds(timeout));
+            await federation.TypingAsync(roomId, userId, typing, ct); // to the other servers in the room, as m.typing
             return TypedResults.Ok(new { });
         }).RequireAccessToken();
 
         v3.MapPost("/rooms/{roomId}/receipt/{receiptType}/{eventId}", async (string roomId, string receiptType, string eventId,
-            ReceiptRequest body, HttpContext http, IDocumentStore store, TimeProvider clock, CancellationToken ct) =>
+            ReceiptRequest body, HttpContext http, IDocumentStore store, EphemeralSender federation, TimeProvider clock, CancellationToken ct) =>
         {
             if (receiptType is not ("m.read" or "m.read.private" or "m.fully_read"))
                 return MatrixError.InvalidParam($"Unknown receipt type {receiptType}").ToResult();
-            return await ReceiptAsync(store, http.Device().UserId, roomId, [(receiptType, eventId)], body.ThreadId, clock, ct);
+            return await ReceiptAsync(store, federation, http.Device().UserId, roomId, [(receiptType, eventId)], body.ThreadId, clock, ct);
         }).RequireAccessToken();
 
-        v3.MapPost("/rooms/{roomId}/read_markers", async (string roomId, ReadMarkersRequest body, HttpContext http, IDocumentStore store, TimeProvider clock,
-            CancellationToken ct) =>
+        v3.MapPost("/rooms/{roomId}/read_markers", async (string roomId, ReadMarkersRequest body, HttpContext http, IDocumentStore store,
+            EphemeralSender federation, TimeProvider clock, CancellationToken ct) =>
         {
             var markers = new[] { ("m.fully_read", body.FullyRead), ("m.read", body.Read), ("m.read.private", body.ReadPrivate) }
                 .Where(m => m.Item2 is not null).Select(m => (m.Item1, m.Item2!)).ToList();
-            return await ReceiptAsync(store, http.Device().UserId, roomId, markers, null, clock, ct);
+            return await ReceiptAsync(store, federation, http.Device().UserId, roomId, markers, null, clock, ct);
         }).RequireAccessToken();
     }
 
-    static async Task<IResult> ReceiptAsync(IDocumentStore store, string userId, string roomId, List<(string Type, string EventId)> receipts,
+    static async Task<IResult> ReceiptAsync(IDocumentStore store, EphemeralSender federation, string userId, string roomId, List<(string Type, string EventId)> receipts,
         string? threadId, TimeProvider clock, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
@@ -79,6 +81,9 @@ public static class Ephemeral
                 session.Events.Append(SyncStreams.Receipts(roomId), new ReceiptSent(roomId, userId, type, eventId, threadId, ts));
         }
         await session.SaveChangesAsync(ct);
+        // Public receipts go to the other servers in the room as m.receipt; private ones and the read marker stay here.
+        foreach (var (type, eventId) in receipts.Where(r => r.Type == "m.read"))
+            await federation.ReadReceiptAsync(roomId, userId, eventId, ts, threadId, ct);
         return TypedResults.Ok(new { });
     }
 }
