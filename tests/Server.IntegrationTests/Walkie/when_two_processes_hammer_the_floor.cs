@@ -113,7 +113,9 @@ public sealed class when_two_processes_hammer_the_floor(IntegrationFixture fixtu
 
                 var replayed = FloorDecider.Replay(events); // throws on a second holder, a skipped or repeated epoch, ...
                 var grants = CheckGrantIntervals(events);
-                Assert.True(grants >= 10, $"only {grants} grants in {room.Id}: the load did not exercise its floor");
+                // How many grants a quiet room gets depends on the interleaving (a holder keeps it until it comes back to
+                // that room): CI saw 9 on a loaded machine. Five hand-overs already contend; the busy room gets dozens.
+                Assert.True(grants >= 5, $"only {grants} grants in {room.Id}: the load did not exercise its floor");
                 if (room == rooms[0]) Assert.Contains(events, e => e is FloorGranted { Emergency: true });
                 totalGrants += grants;
                 Assert.Equal(stored.Count, snapshot!.Version);
