@@ -41,6 +41,6 @@ public sealed class FloorEduReceiver(IDocumentStore store, FloorChangeFeed chang
         (copy.Host, copy.HostVersion) = (origin, version);
         session.Store(copy);
         await session.SaveChangesAsync(ct);
-        changes.Publish(new FloorChanged(roomId, FloorView.From(floor), events, local) { State = floor, Decided = false });
+        changes.Publish(new FloorChanged(roomId, FloorView.From(floor) with { FloorHost = origin }, events, local) { State = floor, Decided = false });
     }
 }

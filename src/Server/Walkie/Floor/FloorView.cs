@@ -15,7 +15,7 @@ public sealed record FloorView(
     [JsonPropertyName("emergency"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Emergency { get; init; }
 
-    /// <summary>The server that decides this room's floor (<c>floor_host</c>), on GET .../floor.</summary>
+    /// <summary>The server that decides this room's floor (<c>floor_host</c>), present where that is another server.</summary>
     [JsonPropertyName("floor_host"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? FloorHost { get; init; }
 

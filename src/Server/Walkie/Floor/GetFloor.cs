@@ -18,8 +18,8 @@ public static class GetFloorEndpoint
         await batch.Execute(ct);
         var config = WalkieAccess.RequireEnabledMember(await room, http.Device().UserId);
         var host = FloorHost.Of((await room)!, config);
-        var reachable = FloorHost.IsLocal(host, matrix.Value.ServerName) || forwarder.IsReachable(host);
-        return TypedResults.Ok(FloorView.From(FloorSnapshot.FloorOf(await floor)) with
-            { FloorHost = host, FloorHostReachable = reachable ? null : false });
+        var view = FloorView.From(FloorSnapshot.FloorOf(await floor));
+        if (FloorHost.IsLocal(host, matrix.Value.ServerName)) return TypedResults.Ok(view);
+        return TypedResults.Ok(view with { FloorHost = host, FloorHostReachable = forwarder.IsReachable(host) ? null : false });
     }
 }
