@@ -11,6 +11,17 @@ public static class WalkieErrors
     public const string NoConsentCode = "ORG.MATRIX.MSC4002_NO_CONSENT";
     public const string QueueFullCode = "ORG.MATRIX.MSC4002_QUEUE_FULL";
     public const string RecordingEncryptedCode = "ORG.MATRIX.MSC4002_RECORDING_ENCRYPTED";
+    public const string FloorHostUnreachableCode = "ORG.MATRIX.MSC4002_FLOOR_HOST_UNREACHABLE";
+    public const string NotFloorHostCode = "ORG.MATRIX.MSC4002_NOT_FLOOR_HOST";
+
+    /// <summary>503: the room's floor is decided by another server, which does not answer; nobody is granted meanwhile.</summary>
+    public static MatrixError FloorHostUnreachable(string host) =>
+        new(FloorHostUnreachableCode, $"The floor of this room is decided by {host}, which cannot be reached; no one can be granted the floor until it answers or the room changes floor_host")
+        { Status = StatusCodes.Status503ServiceUnavailable };
+
+    /// <summary>409: a server forwarded a floor command to us, but by our view of the room another server decides.</summary>
+    public static MatrixError NotFloorHost(string host) =>
+        new(NotFloorHostCode, $"This server is not the floor host of the room; by its state {host} is") { Status = StatusCodes.Status409Conflict };
 
     public static MatrixError NotEnabled() =>
         new(NotEnabledCode, "Walkie-talkie is not enabled in this room (no org.matrix.msc4002.walkie_talkie state, or enabled: false)")

@@ -23,9 +23,13 @@ public static class WalkieModule
         services.AddSingleton<FloorChangeFeed>();
         services.AddHostedService<FloorChangeDispatcher>();
         services.AddSingleton<FloorControl>();
+        services.AddSingleton<FloorForwarder>();
+        services.AddSingleton<WalkieTalkie.Server.Federation.Receiving.IIncomingEdu, FloorEduReceiver>();
         services.AddSingleton<ConsentService>();
         services.AddLiveStream(configuration);
         services.AddRecording(configuration);
+        // Last of the floor listeners: the local streams and /sync hear of a change before the EDU is queued.
+        services.AddSingleton<IFloorChangeListener, FloorEduSender>();
 
         services.ConfigureMarten(opts =>
         {
@@ -50,5 +54,6 @@ public static class WalkieModule
         msc4002.MapRevokeFloor();
         msc4002.MapGetFloor();
         msc4002.MapStream();
+        app.MapForwardedFloor();
     }
 }

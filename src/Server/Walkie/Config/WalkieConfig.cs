@@ -22,7 +22,7 @@ public static class RecordingModes
 /// </summary>
 public sealed record WalkieConfig(
     bool Enabled, long MaxTalkMs, long EndOfMediaMs, bool Queue, long PreemptPowerLevel, RecordingMode Recording, long SessionGapMs,
-    long EmergencyPowerLevel = 100, long MaxQueuePerUser = 3, long MaxQueue = 50)
+    long EmergencyPowerLevel = 100, long MaxQueuePerUser = 3, long MaxQueue = 50, string? FloorHost = null)
 {
     public const string EventType = "org.matrix.msc4002.walkie_talkie";
 
@@ -62,9 +62,10 @@ public sealed record WalkieConfig(
             || !Duration(content, "session_gap_ms", d.SessionGapMs, out var sessionGap, ref error)
             || !Integer(content, "emergency_power_level", d.EmergencyPowerLevel, out var emergency, ref error)
             || !Count(content, "max_queue_per_user", d.MaxQueuePerUser, out var perUser, ref error)
-            || !Count(content, "max_queue", d.MaxQueue, out var maxQueue, ref error))
+            || !Count(content, "max_queue", d.MaxQueue, out var maxQueue, ref error)
+            || !ServerName(content, "floor_host", out var floorHost, ref error))
             return false;
-        config = new(enabled, maxTalk, endOfMedia, queue, preempt, recording, sessionGap, emergency, perUser, maxQueue);
+        config = new(enabled, maxTalk, endOfMedia, queue, preempt, recording, sessionGap, emergency, perUser, maxQueue, floorHost);
         return true;
     }
 
@@ -99,6 +100,21 @@ public sealed record WalkieConfig(
         if (!Integer(o, key, fallback, out value, ref error)) return false;
         if (value is > 0 and <= MaxQueueCap) return true;
         error = $"`{key}` must be between 1 and {MaxQueueCap}, not {value}";
+        return false;
+    }
+
+    /// <summary>An optional server name (host, optionally :port): no whitespace, slashes or '@'.</summary>
+    static bool ServerName(JsonObject o, string key, out string? value, ref string error)
+    {
+        value = null;
+        if (!o.TryGetPropertyValue(key, out var node) || node is null) return true;
+        if (node is JsonValue v && v.TryGetValue<string>(out var s) && s.Length is > 0 and <= 255
+            && !s.Any(c => char.IsWhiteSpace(c) || c is '/' or '@' or '!' or '#'))
+        {
+            value = s;
+            return true;
+        }
+        error = $"`{key}` must be a server name";
         return false;
     }
 

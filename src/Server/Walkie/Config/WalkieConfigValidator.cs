@@ -1,4 +1,5 @@
 using WalkieTalkie.Server.Matrix.Rooms;
+using WalkieTalkie.Server.Walkie.Floor;
 
 namespace WalkieTalkie.Server.Walkie.Config;
 
@@ -18,6 +19,8 @@ public sealed class WalkieConfigValidator : IStateEventValidator
             if (config.Recording == RecordingMode.Server && room.IsEncrypted)
                 return WalkieErrors.RecordingEncrypted(
                     "recording: \"server\" is not possible in an encrypted room: the server cannot decrypt the audio. Use \"client\".");
+            if (config.FloorHost is { } host && !FloorHost.HasJoinedMember(room, host))
+                return MatrixError.InvalidParam($"floor_host {host} has no joined member in this room: the floor host must be a server in the room");
             return null;
         }
 

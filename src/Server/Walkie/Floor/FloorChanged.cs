@@ -8,7 +8,14 @@ namespace WalkieTalkie.Server.Walkie.Floor;
 /// that made it, and the floor stream's version after them (to order notifications that arrive out of order).
 /// The live stream turns the events into <c>floor.granted</c>, <c>floor.revoked</c>, ... for its WebSockets.
 /// </summary>
-public sealed record FloorChanged(string RoomId, FloorView View, IReadOnlyList<FloorEvent> Events, long Version);
+public sealed record FloorChanged(string RoomId, FloorView View, IReadOnlyList<FloorEvent> Events, long Version)
+{
+    /// <summary>The floor after the change (null when only the view is known).</summary>
+    public FloorState? State { get; init; }
+
+    /// <summary>False for a copy of another server's decision: the floor host tells the room's servers, nobody else.</summary>
+    public bool Decided { get; init; } = true;
+}
 
 /// <summary>Something that reacts to floor changes in this process; registered in DI, called in commit order.</summary>
 public interface IFloorChangeListener

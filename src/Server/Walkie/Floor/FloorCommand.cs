@@ -9,6 +9,9 @@ public abstract record FloorCommand(string RoomId)
     /// <summary>The commands from a client (request, release, moderator revoke) need a joined member in an enabled room.</summary>
     public virtual DeviceRef? Client => null;
 
+    /// <summary>The server that forwarded this command to us, the floor host (null: from this server).</summary>
+    public string? ForwardedBy { get; init; }
+
     /// <summary>POST .../floor/request, <c>floor.request</c>.</summary>
     public sealed record Request(string RoomId, DeviceRef Device, FloorPriority Priority) : FloorCommand(RoomId)
     {

@@ -27,6 +27,9 @@ public sealed class FloorOptions
 
     /// <summary>Without <see cref="LockRoom"/>: after this many lost races a batch takes the advisory lock too.</summary>
     public int OptimisticAttempts { get; set; } = 3;
+
+    /// <summary>How long a server waits for the floor host's answer to a forwarded command before it says the host is unreachable.</summary>
+    public TimeSpan ForwardTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>
@@ -40,8 +43,10 @@ public sealed class FloorOptions
 /// </summary>
 public sealed class FloorControl(
     IDocumentStore store, IServiceScopeFactory scopes, TimeProvider clock, TimerScheduler timers, IMediaActivity media,
-    FloorChangeFeed changes, IOptions<FloorOptions> options, ILogger<FloorControl> logger)
+    FloorChangeFeed changes, FloorForwarder forwarder, IOptions<FloorOptions> options, IOptions<MatrixOptions> matrix,
+    ILogger<FloorControl> logger)
 {
+    readonly string _server = matrix.Value.ServerName;
     readonly ConcurrentDictionary<string, RoomLane> _lanes = new();
     readonly FloorOptions _options = options.Value;
     long _lostRaces, _batches, _decided;
@@ -58,6 +63,8 @@ public sealed class FloorControl(
         public TaskCompletionSource<FloorOutcome> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public FloorOutcome? Outcome;
         public Exception? Error;
+        /// <summary>Another server is the room's floor host: the command goes there.</summary>
+        public string? ForwardTo;
     }
 
     sealed class RoomLane
@@ -146,10 +153,18 @@ public sealed class FloorControl(
         if (result.Events.Count > 0) AfterCommit(roomId, result);
         foreach (var p in batch)
         {
-            if (p.Error is not null) p.Answer.TrySetException(p.Error);
+            if (p.ForwardTo is { } host) _ = ForwardAsync(p, host);
+            else if (p.Error is not null) p.Answer.TrySetException(p.Error);
             else p.Answer.TrySetResult(p.Outcome!);
         }
         foreach (var rearm in result.Rearms) await RearmAsync(rearm);
+    }
+
+    /// <summary>Off the room's lane: the host's answer takes a round trip, the lane need not wait for it.</summary>
+    async Task ForwardAsync(Pending p, string host)
+    {
+        try { p.Answer.TrySetResult(await forwarder.ForwardAsync(host, p.Command, CancellationToken.None)); }
+        catch (Exception e) { p.Answer.TrySetException(e); }
     }
 
     static void FailAll(IEnumerable<Pending> batch, Exception error)
@@ -187,10 +202,19 @@ public sealed class FloorControl(
         var room = await roomTask ?? new RoomState { Id = roomId };
         var snapshot = await floorTask;
         var before = FloorSnapshot.FloorOf(snapshot);
-        var scene = new FloorScene(room, WalkieConfig.Of(room), clock.GetUtcNow(), (await consentTask).ToDictionary(c => c.Id));
+        var scene = new FloorScene(room, WalkieConfig.Of(room), clock.GetUtcNow(), (await consentTask).ToDictionary(c => c.Id), _server);
+        var host = FloorHost.Of(room, scene.Config);
+        if (!FloorHost.IsLocal(host, _server))
+        {
+            Delegate(batch, room, host);
+            return new(before, [], snapshot?.Version ?? 0, []);
+        }
 
-        var events = new List<FloorEvent>();
-        var after = before;
+        // This server became the floor host: the previous host's holder and queue end, the epoch carries on.
+        var events = snapshot?.Host is { } previous && !FloorHost.IsLocal(previous, _server)
+            ? FloorHost.TakeOver(roomId, before, scene.Now).ToList()
+            : [];
+        var after = events.Aggregate(before, FloorDecider.Evolve);
         var rearms = new List<(FloorTimerDue, bool, DateTimeOffset)>();
         foreach (var p in batch)
         {
@@ -221,11 +245,33 @@ public sealed class FloorControl(
         // The expected version is what makes this safe: whoever appended since we loaded makes this commit fail.
         if (snapshot is null) session.Events.StartStream(streamId, events.Cast<object>().ToArray());
         else session.Events.Append(streamId, version + events.Count, events.Cast<object>().ToArray());
-        session.Store(FloorSnapshot.From(roomId, after, version + events.Count));
+        var stored = FloorSnapshot.From(roomId, after, version + events.Count);
+        stored.HostVersion = stored.Version;
+        session.Store(stored);
         foreach (var grant in events.OfType<FloorGranted>())
             await outbox.ScheduleAsync(new FloorTimerDue(roomId, grant.Epoch), FirstDue(grant));
         await session.SaveChangesAsync(CancellationToken.None);
         return new(after, events, version + events.Count, rearms);
+    }
+
+    /// <summary>
+    /// Not the floor host: client commands (checked here first, so a stranger learns nothing from the host) go to the host;
+    /// timers and leaves are the host's own business; a command forwarded to us is refused (no forwarding chains).
+    /// </summary>
+    static void Delegate(IReadOnlyList<Pending> batch, RoomState room, string host)
+    {
+        foreach (var p in batch)
+        {
+            (p.Outcome, p.Error, p.ForwardTo) = (null, null, null);
+            try
+            {
+                if (p.Command.ForwardedBy is not null) throw new MatrixException(WalkieErrors.NotFloorHost(host));
+                if (p.Command.Client is { } client) WalkieAccess.RequireEnabledMember(room, client.UserId);
+                if (FloorWire.Command(p.Command) is null) p.Outcome = new FloorOutcome.None();
+                else p.ForwardTo = host;
+            }
+            catch (MatrixException e) { p.Error = e; }
+        }
     }
 
     void AfterCommit(string roomId, BatchResult result)
@@ -245,7 +291,7 @@ public sealed class FloorControl(
                     break;
             }
         }
-        changes.Publish(new FloorChanged(roomId, FloorView.From(result.After), result.Events, result.Version));
+        changes.Publish(new FloorChanged(roomId, FloorView.From(result.After), result.Events, result.Version) { State = result.After });
     }
 
     static DateTimeOffset FirstDue(FloorGranted g) => g.At + g.EndOfMedia < g.ExpiresAt ? g.At + g.EndOfMedia : g.ExpiresAt;

@@ -9,9 +9,9 @@ public enum GrantKind { Requested, QueueHandOver, Preemption }
 
 public enum DenyReason { Taken }
 
-public enum RevokeReason { MaxTalkTime, EndOfMedia, Preempted, ConsentExpired, ConsentRevoked, LeftRoom, Disconnected, RevokedByModerator }
+public enum RevokeReason { MaxTalkTime, EndOfMedia, Preempted, ConsentExpired, ConsentRevoked, LeftRoom, Disconnected, RevokedByModerator, HostChanged }
 
-public enum LeaveReason { Released, ConsentExpired, ConsentRevoked, LeftRoom, SkippedIneligible, RemovedByModerator }
+public enum LeaveReason { Released, ConsentExpired, ConsentRevoked, LeftRoom, SkippedIneligible, RemovedByModerator, HostChanged }
 
 /// <summary>Reason strings as they appear in <c>floor.idle</c>, <c>floor.revoked</c> and <c>floor.denied</c>.</summary>
 public static class FloorReasons
@@ -28,6 +28,7 @@ public static class FloorReasons
         RevokeReason.LeftRoom => "left_room",
         RevokeReason.Disconnected => "disconnected",
         RevokeReason.RevokedByModerator => "revoked_by_moderator",
+        RevokeReason.HostChanged => "host_changed",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 

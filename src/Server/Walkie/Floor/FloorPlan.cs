@@ -33,8 +33,9 @@ public static class FloorPlan
                 ];
             case FloorCommand.Depart { Reason: RevokeReason.Disconnected } d:
                 return taken?.Holder == d.Device ? [new RevokeFloor(roomId, d.Device, d.Reason, settings, scene.Eligible)] : [];
+            // A device's own server is the authority on its consent: the mirrored state may not have reached us yet.
             case FloorCommand.Depart d:
-                return scene.Eligible(d.Device) ? [] : [new RevokeFloor(roomId, d.Device, d.Reason, settings, scene.Eligible)];
+                return d.ForwardedBy is null && scene.Eligible(d.Device) ? [] : [new RevokeFloor(roomId, d.Device, d.Reason, settings, scene.Eligible)];
             case FloorCommand.Leave l when taken is not null && !scene.Room.IsJoined(l.UserId):
                 return taken.Waiting.Prepend(taken.Holder).Where(d => d.UserId == l.UserId)
                     .Select(d => new RevokeFloor(roomId, d, RevokeReason.LeftRoom, settings, scene.Eligible)).ToList();

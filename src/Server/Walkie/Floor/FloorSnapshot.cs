@@ -17,6 +17,10 @@ public sealed class FloorSnapshot
     public TimeSpan? EndOfMedia { get; set; }
     public bool Emergency { get; set; }
     public List<FloorQueueEntry> Queue { get; set; } = [];
+    /// <summary>The server whose decision this is (null: this server); another server's when copied from its floor EDU.</summary>
+    public string? Host { get; set; }
+    /// <summary>The floor host's own stream version of the copied decision (orders its EDUs).</summary>
+    public long HostVersion { get; set; }
 
     public FloorState ToFloor() => Holder is null
         ? new FloorState.Idle(Epoch)

@@ -15,6 +15,14 @@ public sealed record FloorView(
     [JsonPropertyName("emergency"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Emergency { get; init; }
 
+    /// <summary>The server that decides this room's floor (<c>floor_host</c>), present where that is another server.</summary>
+    [JsonPropertyName("floor_host"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? FloorHost { get; init; }
+
+    /// <summary>Present (false) while this server cannot reach the floor host: nobody here can be granted the floor.</summary>
+    [JsonPropertyName("floor_host_reachable"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? FloorHostReachable { get; init; }
+
     public static FloorView From(FloorState floor) => floor switch
     {
         FloorState.Taken t => new("taken", t.Holder, t.Epoch, t.GrantedAt.ToUnixTimeMilliseconds(), t.ExpiresAt.ToUnixTimeMilliseconds(),

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 using WalkieTalkie.Server.Matrix.Rooms;
 
@@ -8,13 +9,17 @@ public static class GetFloorEndpoint
 {
     public static void MapGetFloor(this RouteGroupBuilder msc4002) => msc4002.MapGet("/rooms/{roomId}/floor", Handle);
 
-    static async Task<Ok<FloorView>> Handle(string roomId, HttpContext http, IQuerySession query, CancellationToken ct)
+    static async Task<Ok<FloorView>> Handle(string roomId, HttpContext http, IQuerySession query, FloorForwarder forwarder,
+        IOptions<MatrixOptions> matrix, CancellationToken ct)
     {
         var batch = query.CreateBatchQuery();
         var room = batch.Load<RoomState>(roomId);
         var floor = batch.Load<FloorSnapshot>(FloorStream.Id(roomId));
         await batch.Execute(ct);
-        WalkieAccess.RequireEnabledMember(await room, http.Device().UserId);
-        return TypedResults.Ok(FloorView.From(FloorSnapshot.FloorOf(await floor)));
+        var config = WalkieAccess.RequireEnabledMember(await room, http.Device().UserId);
+        var host = FloorHost.Of((await room)!, config);
+        var view = FloorView.From(FloorSnapshot.FloorOf(await floor));
+        if (FloorHost.IsLocal(host, matrix.Value.ServerName)) return TypedResults.Ok(view);
+        return TypedResults.Ok(view with { FloorHost = host, FloorHostReachable = forwarder.IsReachable(host) ? null : false });
     }
 }

@@ -16,6 +16,7 @@ public sealed class FederationPair : IAsyncDisposable
 
     readonly Dictionary<string, (int Port, string Database, IDictionary<string, string?> Settings)> _servers = new();
     readonly Dictionary<string, WalkieHost> _hosts = new();
+    readonly List<LatencyProxy> _proxies = [];
 
     public WalkieHost Hs1 => _hosts[Hs1Name];
     public WalkieHost Hs2 => _hosts[Hs2Name];
@@ -24,17 +25,28 @@ public sealed class FederationPair : IAsyncDisposable
     FederationPair() { }
 
     /// <param name="settings">Extra configuration for both servers (e.g. shorter retry delays).</param>
-    public static async Task<FederationPair> StartAsync(IntegrationFixture fixture, IDictionary<string, string?>? settings = null)
+    /// <param name="oneWayLatency">Server-to-server traffic goes through a <see cref="LatencyProxy"/> adding this each way.</param>
+    public static async Task<FederationPair> StartAsync(IntegrationFixture fixture, IDictionary<string, string?>? settings = null,
+        TimeSpan? oneWayLatency = null)
     {
         var pair = new FederationPair();
         var ports = new Dictionary<string, int> { [Hs1Name] = FreePort(), [Hs2Name] = FreePort() };
+        // What each server dials to reach the other: the server itself, or a proxy in front of it.
+        var peerPorts = ports.ToDictionary(p => p.Key, p => p.Value);
+        if (oneWayLatency is { } latency)
+            foreach (var (name, port) in ports)
+            {
+                var proxy = new LatencyProxy(port, latency);
+                pair._proxies.Add(proxy);
+                peerPorts[name] = proxy.Port;
+            }
         foreach (var (name, port) in ports)
         {
             var other = name == Hs1Name ? Hs2Name : Hs1Name;
             var all = new Dictionary<string, string?>
             {
                 ["Matrix:ServerName"] = name,
-                [$"Federation:Peers:{other}"] = $"http://127.0.0.1:{ports[other]}",
+                [$"Federation:Peers:{other}"] = $"http://127.0.0.1:{peerPorts[other]}",
                 [$"Federation:Peers:{ImpostorName}"] = $"http://127.0.0.1:{ports[other]}",
                 ["Federation:RetryInitialDelay"] = "00:00:00.200",
                 ["Federation:RetryMaxDelay"] = "00:00:02",
@@ -79,5 +91,7 @@ public sealed class FederationPair : IAsyncDisposable
     {
         foreach (var host in _hosts.Values) await host.DisposeAsync();
         _hosts.Clear();
+        foreach (var proxy in _proxies) await proxy.DisposeAsync();
+        _proxies.Clear();
     }
 }

@@ -64,6 +64,14 @@ public sealed class LiveSocket : IAsyncDisposable
         return Channels;
     }
 
+    /// <summary>Every control message received so far and not yet read.</summary>
+    public List<JsonObject> Drain()
+    {
+        var all = new List<JsonObject>();
+        while (_messages.Reader.TryRead(out var message)) all.Add(message);
+        return all;
+    }
+
     /// <summary>The next control message of that type (others before it are skipped and returned in <paramref name="skipped"/>).</summary>
     public async Task<JsonObject> NextAsync(string type, TimeSpan? timeout = null, List<JsonObject>? skipped = null)
     {
