@@ -13,7 +13,9 @@ var server = builder.AddProject<Projects.Server>("server")
     .WaitFor(walkie.WaitTarget)
     .WithReference(nats.Resource)
     .WaitFor(nats.WaitTarget)
-    .WithExternalHttpEndpoints();
+    .WithExternalHttpEndpoints()
+    // The browser walkie-talkie (src/Web) on the same endpoint: a link on the dashboard's resource page.
+    .WithUrl("/walkie/", "Walkie-talkie (browser)");
 
 if (!builder.ExecutionContext.IsPublishMode)
     server.WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development");

@@ -122,6 +122,13 @@ public static class WalkieServer
         var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(root);
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, RequestPath = "/walkie" });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files, RequestPath = "/walkie" });
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+                .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
+            foreach (var address in addresses)
+                app.Logger.LogInformation("Walkie-talkie in the browser: {Url}", address.TrimEnd('/') + "/walkie/");
+        });
     }
 
     /// <summary>The client-server endpoints under one version prefix; r0 lacks what v1.1 added (cross-signing upload, key backup).</summary>
