@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using WalkieTalkie.Server.Federation.Queries;
@@ -7,21 +8,23 @@ namespace WalkieTalkie.Server.Matrix.Keys;
 /// <summary>POST /keys/claim: hands out each one-time key once, else the device's fallback key (kept, marked used).</summary>
 public static class ClaimKeys
 {
+    public sealed record Response(Dictionary<string, Dictionary<string, Dictionary<string, RawJson>>> OneTimeKeys, Dictionary<string, JsonObject> Failures);
+
     public static void MapClaimKeys(this RouteGroupBuilder v3) =>
         v3.MapPost("/keys/claim", Handle).RequireAccessToken();
 
-    static async Task<IResult> Handle(HttpContext http, IDocumentSession session, NpgsqlDataSource database,
+    static async Task<Results<Ok<Response>, JsonHttpResult<MatrixError>>> Handle(HttpContext http, IDocumentSession session, NpgsqlDataSource database,
         IOptions<MatrixOptions> matrix, RemoteKeys federation, CancellationToken ct)
     {
         var body = await MatrixBody.ReadElementAsync(http.Request, KeysModule.MaxBodyBytes);
         if (!body.IsObject() || !body.TryGetProperty("one_time_keys", out var query) || !query.IsObject())
-            return MatrixError.BadJson("'one_time_keys' must be a JSON object").ToResult();
+            return MatrixError.BadJson("'one_time_keys' must be a JSON object").ToTypedResult();
         var wanted = new List<(string UserId, string DeviceId, string Algorithm)>();
         var remote = new List<(string UserId, string DeviceId, string Algorithm)>();
         foreach (var user in query.EnumerateObject())
         {
             if (!user.Value.IsObject() || user.Value.EnumerateObject().Any(d => d.Value.ValueKind != JsonValueKind.String))
-                return MatrixError.BadJson("'one_time_keys' maps user ids to {device id: algorithm}").ToResult();
+                return MatrixError.BadJson("'one_time_keys' maps user ids to {device id: algorithm}").ToTypedResult();
             var devices = user.Value.EnumerateObject().Select(d => (user.Name, d.Name, d.Value.GetString()!));
             if (QueryKeys.IsLocal(user.Name, matrix.Value.ServerName)) wanted.AddRange(devices);
             else if (MatrixIds.TryParseUserId(user.Name, out _, out _)) remote.AddRange(devices);
@@ -30,7 +33,7 @@ public static class ClaimKeys
         var claimed = await ClaimLocalAsync(session, database, wanted, ct);
         // Keys of users of other servers are claimed from their servers (POST /_matrix/federation/v1/user/keys/claim).
         var failures = await federation.ClaimAsync(remote, claimed, ct);
-        return TypedResults.Ok(new { one_time_keys = claimed, failures });
+        return TypedResults.Ok(new Response(claimed, failures));
     }
 
     /// <summary>Claims keys of local devices: user → device → {"algorithm:key id": key}; also served to other servers.</summary>

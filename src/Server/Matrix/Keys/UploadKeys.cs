@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using WalkieTalkie.Server.Infrastructure.Sync;
 
 namespace WalkieTalkie.Server.Matrix.Keys;
@@ -5,32 +6,34 @@ namespace WalkieTalkie.Server.Matrix.Keys;
 /// <summary>POST /keys/upload: device identity keys, one-time keys and fallback keys of the calling device.</summary>
 public static class UploadKeys
 {
+    public sealed record Response(IReadOnlyDictionary<string, int> OneTimeKeyCounts);
+
     public static void MapUploadKeys(this RouteGroupBuilder v3) =>
         v3.MapPost("/keys/upload", Handle).RequireAccessToken();
 
     sealed record UploadedKey(string Algorithm, string KeyId, string Json);
 
-    static async Task<IResult> Handle(HttpContext http, IDocumentSession session, TimeProvider clock, CancellationToken ct)
+    static async Task<Results<Ok<Response>, JsonHttpResult<MatrixError>>> Handle(HttpContext http, IDocumentSession session, TimeProvider clock, CancellationToken ct)
     {
         var body = await MatrixBody.ReadElementAsync(http.Request, KeysModule.MaxBodyBytes);
         var device = http.Device();
-        if (!body.IsObject()) return MatrixError.BadJson("Request body must be a JSON object").ToResult();
+        if (!body.IsObject()) return MatrixError.BadJson("Request body must be a JSON object").ToTypedResult();
 
         string? deviceKeys = null;
         if (body.TryMember("device_keys", out var dk))
         {
-            if (ValidateDeviceKeys(dk) is { } invalid) return MatrixError.BadJson(invalid).ToResult();
+            if (ValidateDeviceKeys(dk) is { } invalid) return MatrixError.BadJson(invalid).ToTypedResult();
             // Synapse answers M_BAD_JSON here too; the spec only says the ids "must match".
             if (dk.String("user_id") != device.UserId)
-                return MatrixError.BadJson("Provided `user_id` in `device_keys` does not match that of the authenticated user").ToResult();
+                return MatrixError.BadJson("Provided `user_id` in `device_keys` does not match that of the authenticated user").ToTypedResult();
             if (dk.String("device_id") != device.DeviceId)
-                return MatrixError.BadJson("Provided `device_id` in `device_keys` does not match that of the authenticated user device").ToResult();
+                return MatrixError.BadJson("Provided `device_id` in `device_keys` does not match that of the authenticated user device").ToTypedResult();
             deviceKeys = dk.GetRawText();
         }
-        if (ReadKeys(body, "one_time_keys", out var oneTimeKeys) is { } badOtk) return MatrixError.BadJson(badOtk).ToResult();
-        if (ReadKeys(body, "fallback_keys", out var fallbackKeys) is { } badFallback) return MatrixError.BadJson(badFallback).ToResult();
+        if (ReadKeys(body, "one_time_keys", out var oneTimeKeys) is { } badOtk) return MatrixError.BadJson(badOtk).ToTypedResult();
+        if (ReadKeys(body, "fallback_keys", out var fallbackKeys) is { } badFallback) return MatrixError.BadJson(badFallback).ToTypedResult();
         if (fallbackKeys.GroupBy(k => k.Algorithm).Any(g => g.Count() > 1))
-            return MatrixError.BadJson("At most one fallback key per algorithm").ToResult();
+            return MatrixError.BadJson("At most one fallback key per algorithm").ToTypedResult();
 
         var now = clock.GetUtcNow();
         // The global append lock is only needed when a device-list change may be appended; one-time keys alone skip it.
@@ -48,7 +51,7 @@ public static class UploadKeys
                 {
                     // As in Synapse: a retried upload of the same key is fine, a different key under a used id is not.
                     if (SignedJson.SameContent(old.Json, key.Json)) continue;
-                    return new MatrixError("M_UNKNOWN", $"One time key {key.Algorithm}:{key.KeyId} already exists with different content").ToResult();
+                    return new MatrixError("M_UNKNOWN", $"One time key {key.Algorithm}:{key.KeyId} already exists with different content").ToTypedResult();
                 }
                 session.Store(new OneTimeKey(ids[i], device.UserId, device.DeviceId, key.Algorithm, key.KeyId, key.Json, rankBase + i));
             }
@@ -79,7 +82,7 @@ public static class UploadKeys
 
         await session.SaveChangesAsync(ct);
         var (counts, _) = await KeyCounts.ForDeviceAsync(session, device, ct);
-        return TypedResults.Ok(new { one_time_key_counts = counts });
+        return TypedResults.Ok(new Response(counts));
     }
 
     static string? ValidateDeviceKeys(JsonElement dk)

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using WalkieTalkie.Server.Infrastructure.Sync;
 
 namespace WalkieTalkie.Server.Matrix.Keys;
@@ -9,14 +10,16 @@ namespace WalkieTalkie.Server.Matrix.Keys;
 /// </summary>
 public static class UploadSignatures
 {
+    public sealed record Response(Dictionary<string, Dictionary<string, MatrixError>> Failures);
+
     public static void MapUploadSignatures(this RouteGroupBuilder v3) =>
         v3.MapPost("/keys/signatures/upload", Handle).RequireAccessToken();
 
-    static async Task<IResult> Handle(HttpContext http, IDocumentSession session, TimeProvider clock, CancellationToken ct)
+    static async Task<Results<Ok<Response>, JsonHttpResult<MatrixError>>> Handle(HttpContext http, IDocumentSession session, TimeProvider clock, CancellationToken ct)
     {
         var body = await MatrixBody.ReadElementAsync(http.Request, KeysModule.MaxBodyBytes);
         var signer = http.Device().UserId;
-        if (!body.IsObject()) return MatrixError.BadJson("Request body must be a JSON object").ToResult();
+        if (!body.IsObject()) return MatrixError.BadJson("Request body must be a JSON object").ToTypedResult();
         var failures = new Dictionary<string, Dictionary<string, MatrixError>>();
         void Fail(string user, string keyId, MatrixError error) =>
             (failures.TryGetValue(user, out var f) ? f : failures[user] = [])[keyId] = error;
@@ -26,7 +29,7 @@ public static class UploadSignatures
         var now = clock.GetUtcNow();
         foreach (var user in body.EnumerateObject())
         {
-            if (!user.Value.IsObject()) return MatrixError.BadJson("Signatures map user ids to {key id: signed object}").ToResult();
+            if (!user.Value.IsObject()) return MatrixError.BadJson("Signatures map user ids to {key id: signed object}").ToTypedResult();
             var masterOfTarget = await session.LoadAsync<CrossSigningKey>(CrossSigningKey.Key(user.Name, CrossSigningKey.Master), ct);
             foreach (var signed in user.Value.EnumerateObject())
             {
@@ -75,6 +78,6 @@ public static class UploadSignatures
         }
         foreach (var user in changedUsers) DeviceLists.Changed(session, user, null, now);
         await session.SaveChangesAsync(ct);
-        return TypedResults.Ok(new { failures });
+        return TypedResults.Ok(new Response(failures));
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Federation.Edus;
@@ -14,21 +15,21 @@ public static class SendToDevice
     public static void MapSendToDevice(this RouteGroupBuilder v3) =>
         v3.MapPut("/sendToDevice/{eventType}/{txnId}", Handle).RequireAccessToken();
 
-    static async Task<IResult> Handle(HttpContext http, string eventType, string txnId, IDocumentSession session,
+    static async Task<Results<Ok<EmptyResponse>, JsonHttpResult<MatrixError>>> Handle(HttpContext http, string eventType, string txnId, IDocumentSession session,
         IOptions<MatrixOptions> matrix, FederationSender federation, TimeProvider clock, CancellationToken ct)
     {
         var sender = http.Device();
         var body = await MatrixBody.ReadElementAsync(http.Request, MaxBodyBytes);
         if (!body.TryGetProperty("messages", out var messages))
-            return MatrixError.MissingParam("Missing params: ['messages']").ToResult();
+            return MatrixError.MissingParam("Missing params: ['messages']").ToTypedResult();
         if (!messages.IsObject() || messages.EnumerateObject().Any(u => !u.Value.IsObject()))
-            return MatrixError.BadJson("'messages' maps user ids to {device id: content}").ToResult();
+            return MatrixError.BadJson("'messages' maps user ids to {device id: content}").ToTypedResult();
 
         var txnKey = ToDeviceTransaction.Key(sender.UserId, sender.DeviceId, txnId);
         var now = clock.GetUtcNow();
         // Under the append lock, so a concurrent retry waits here and then sees this transaction.
         await SyncLog.BeginAsync(session, ct);
-        if (await session.LoadAsync<ToDeviceTransaction>(txnKey, ct) is not null) return TypedResults.Ok(new { });
+        if (await session.LoadAsync<ToDeviceTransaction>(txnKey, ct) is not null) return TypedResults.Ok(EmptyResponse.Instance);
         session.Insert(new ToDeviceTransaction(txnKey, now));
 
         var users = messages.EnumerateObject().Select(u => u.Name).Where(u => MatrixIds.TryParseUserId(u, out _, out _)).ToArray();
@@ -38,6 +39,6 @@ public static class SendToDevice
         var destinations = RemoteToDevice.Enqueue(session, federation, sender.UserId, eventType, messages, users.Except(local), txnKey);
         await session.SaveChangesAsync(ct);
         foreach (var destination in destinations) federation.Wake(destination);
-        return TypedResults.Ok(new { });
+        return TypedResults.Ok(EmptyResponse.Instance);
     }
 }
