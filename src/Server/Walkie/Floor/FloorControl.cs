@@ -40,7 +40,7 @@ public sealed class FloorOptions
 /// </summary>
 public sealed class FloorControl(
     IDocumentStore store, IServiceScopeFactory scopes, TimeProvider clock, TimerScheduler timers, IMediaActivity media,
-    FloorChangeFeed changes, IOptions<FloorOptions> options, ILogger<FloorControl> logger)
+    FloorChangeFeed changes, IOptions<FloorOptions> options, ILogger<FloorControl> logger, Observability.FloorMetrics metrics)
 {
     readonly ConcurrentDictionary<string, RoomLane> _lanes = new();
     readonly FloorOptions _options = options.Value;
@@ -112,6 +112,7 @@ public sealed class FloorControl(
     /// <summary>Decides and commits one batch, then answers every caller in it; never throws.</summary>
     async Task DecideBatchAsync(string roomId, IReadOnlyList<Pending> batch)
     {
+        using var span = Observability.FloorMetrics.StartDecide(roomId, batch.Count);
         BatchResult? result = null;
         for (var attempt = 1; result is null; attempt++)
         {
@@ -144,6 +145,7 @@ public sealed class FloorControl(
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _decided, batch.Count);
         if (result.Events.Count > 0) AfterCommit(roomId, result);
+        metrics.Decided(span, result.After, result.Events, batch.Select(p => p.Outcome));
         foreach (var p in batch)
         {
             if (p.Error is not null) p.Answer.TrySetException(p.Error);
