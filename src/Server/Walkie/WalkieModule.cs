@@ -22,6 +22,7 @@ public static class WalkieModule
         services.AddSingleton<IFloorChangeListener, PublishFloorToSync>();
         services.AddSingleton<FloorChangeFeed>();
         services.AddHostedService<FloorChangeDispatcher>();
+        services.AddSingleton<Observability.FloorMetrics>();
         services.AddSingleton<FloorControl>();
         services.AddSingleton<FloorForwarder>();
         services.AddSingleton<WalkieTalkie.Server.Federation.Receiving.IIncomingEdu, FloorEduReceiver>();

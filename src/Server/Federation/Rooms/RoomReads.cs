@@ -24,7 +24,7 @@ public static class RoomReads
     /// <summary>The room, if the requesting server may read it; else the error.</summary>
     static async Task<(RoomState? Room, IResult? Error)> ReadableAsync(IQuerySession q, string roomId, HttpContext http, CancellationToken ct)
     {
-        var room = await q.LoadAsync<RoomState>(roomId, ct);
+        var room = await RoomStates.LoadAsync(q, roomId, ct);
         if (room is null || !room.Exists) return (null, MatrixError.NotFound("Unknown room").ToResult());
         return PduStore.ServerSeesRoom(room, http.FederationOrigin())
             ? (room, null) : (null, MatrixError.Forbidden("Your server has no member in this room").ToResult());

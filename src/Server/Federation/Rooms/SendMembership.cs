@@ -38,7 +38,7 @@ public static class SendMembership
 
         List<string> stateIds;
         await using (var before = store.QuerySession())
-            stateIds = PduStore.StateIds(await before.LoadAsync<RoomState>(roomId, ct) ?? new RoomState()).ToList();
+            stateIds = PduStore.StateIds(await RoomStates.LoadAsync(before, roomId, ct) ?? new RoomState()).ToList();
         if (await remote.AcceptAsync(pdu, ct, forwardFrom: origin) is { } rejected) return MatrixError.Forbidden(rejected).ToResult();
         if (membership == Memberships.Leave) return TypedResults.Ok(new { });
 

@@ -24,7 +24,7 @@ public static class ReadRoom
     /// <summary>The room if the caller may read it (joined), else the Matrix error to answer.</summary>
     public static async Task<(RoomState? Room, IResult? Error)> ReadableAsync(IQuerySession q, string roomId, string userId, CancellationToken ct)
     {
-        var room = await q.LoadAsync<RoomState>(roomId, ct);
+        var room = await RoomStates.LoadAsync(q, roomId, ct);
         if (room is null || !room.Exists) return (null, MatrixError.Forbidden("You are not in this room (or it does not exist)").ToResult());
         return room.IsJoined(userId) ? (room, null) : (null, MatrixError.Forbidden("You are not joined to this room").ToResult());
     }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace WalkieTalkie.Server.Matrix.Rooms;
 
 /// <summary>A state event as held in the room's current state.</summary>
@@ -7,6 +9,8 @@ public sealed record StateEntry(string EventId, string Sender, string Content, l
 /// Current state of a room (Marten document, id = room id): the projection of the room's event stream, written in
 /// the same transaction as the events (under the sync append lock, so it is never stale for a writer).
 /// <see cref="Apply"/> is the only way it changes, and <see cref="Replay"/> rebuilds it from the stream.
+/// Entries of <see cref="RoomStates.PerEntryTypes"/> are stored as their own documents, not in this one
+/// (<see cref="RoomStates"/>): loaded alone, the document has none of them.
 /// </summary>
 public sealed class RoomState
 {
@@ -15,6 +19,9 @@ public sealed class RoomState
     public long EventCount { get; set; }
     /// <summary>Event ids of this room that were redacted, with the redaction event's id.</summary>
     public Dictionary<string, string> Redactions { get; set; } = [];
+
+    /// <summary>The (type, state key) entries changed since this was loaded, for <see cref="RoomStates.Store"/>.</summary>
+    [JsonIgnore] public HashSet<(string Type, string StateKey)> Changed { get; } = [];
 
     public static RoomState Replay(string roomId, IEnumerable<RoomEvent> events)
     {
@@ -28,9 +35,30 @@ public sealed class RoomState
         EventCount++;
         if (e.Redacts is not null) Redactions[e.Redacts] = e.EventId;
         if (e.StateKey is null) return;
-        if (!State.TryGetValue(e.Type, out var byKey)) State[e.Type] = byKey = [];
-        byKey[e.StateKey] = new StateEntry(e.EventId, e.Sender, e.Content, e.OriginServerTs);
+        Set(e.Type, e.StateKey, new StateEntry(e.EventId, e.Sender, e.Content, e.OriginServerTs));
     }
+
+    /// <summary>Sets one entry of the current state (marked changed).</summary>
+    public void Set(string type, string stateKey, StateEntry entry)
+    {
+        if (!State.TryGetValue(type, out var byKey)) State[type] = byKey = [];
+        byKey[stateKey] = entry;
+        Changed.Add((type, stateKey));
+    }
+
+    /// <summary>An entry loaded from its own document (not a change).</summary>
+    public void Add(RoomStateEntry stored)
+    {
+        if (!State.TryGetValue(stored.Type, out var byKey)) State[stored.Type] = byKey = [];
+        byKey[stored.StateKey] = stored.Entry;
+    }
+
+    /// <summary>The document as stored: the same, without the per-entry types' entries.</summary>
+    public RoomState WithoutPerEntryTypes() => new()
+    {
+        Id = Id, EventCount = EventCount, Redactions = Redactions,
+        State = State.Where(t => !RoomStates.IsPerEntry(t.Key)).ToDictionary(t => t.Key, t => t.Value),
+    };
 
     public bool Exists => Get(EventTypes.Create, "") is not null;
 

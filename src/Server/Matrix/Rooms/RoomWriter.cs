@@ -56,7 +56,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         await using var session = store.LightweightSession();
         outbox.Enroll(session);
         await SyncLog.BeginAsync(session, ct);
-        var state = await session.LoadAsync<RoomState>(roomId, ct) ?? new RoomState { Id = roomId };
+        var state = await RoomStates.ForWriteAsync(session, roomId, ct);
         var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId };
         var key = await keys.CurrentAsync(ct);
         var woken = new HashSet<string>();
@@ -65,6 +65,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         var appended = new List<RoomEvent>();
         async Task<RoomEvent> Add(RoomEventDraft draft)
         {
+            if (draft.StateKey is not null) await RoomStates.LoadEntryAsync(session, state, draft.Type, draft.StateKey, ct);
             var e = new RoomEvent("", roomId, draft.Sender, draft.Type, draft.StateKey, draft.Content.ToJsonString(), now)
             {
                 SenderDevice = draft.SenderDevice, TxnId = draft.TxnId, Redacts = draft.Redacts,
@@ -108,7 +109,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         await using var session = store.LightweightSession();
         outbox.Enroll(session);
         await SyncLog.BeginAsync(session, ct);
-        var state = await session.LoadAsync<RoomState>(roomId, ct) ?? new RoomState { Id = roomId };
+        var state = await RoomStates.ForWriteAsync(session, roomId, ct);
         var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId };
         var appended = new List<RoomEvent>();
         var rejected = new Dictionary<string, string>();
@@ -116,6 +117,8 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         foreach (var (eventId, pdu) in pdus)
         {
             if (await session.LoadAsync<StoredPdu>(eventId, ct) is { Outlier: false }) continue;
+            if (pdu.String("type") is { } type && pdu.String("state_key") is { } stateKey)
+                await RoomStates.LoadEntryAsync(session, state, type, stateKey, ct);
             var e = Remote(state, pdu, eventId);
             var prev = pdu["prev_events"] as JsonArray;
             var onlyCreateBefore = prev?.Count == 1 && prev[0]?.GetValue<string>() == state.Get(EventTypes.Create, "")?.EventId;
@@ -171,15 +174,14 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         await using var session = store.LightweightSession();
         outbox.Enroll(session);
         await SyncLog.BeginAsync(session, ct);
-        var state = await session.LoadAsync<RoomState>(roomId, ct) ?? new RoomState { Id = roomId };
+        var state = await RoomStates.ForWriteAsync(session, roomId, ct);
         var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId, RoomVersion = roomVersion };
         if (await session.LoadAsync<StoredPdu>(eventId, ct) is not null) return;
         if (!PduStore.JoinedServers(state).Contains(matrix.Value.ServerName))
             foreach (var s in strippedState)
             {
                 if (s.String("type") is not { } type || s.String("state_key") is not { } key || s["content"] is not JsonObject content) continue;
-                if (!state.State.TryGetValue(type, out var byKey)) state.State[type] = byKey = [];
-                byKey[key] = new StateEntry("$stripped", s.String("sender") ?? "", content.ToJsonString(), 0);
+                state.Set(type, key, new StateEntry("$stripped", s.String("sender") ?? "", content.ToJsonString(), 0));
             }
         var e = Remote(state, pdu, eventId);
         await StoreAsync(session, state, dag, e, pdu, outlier: false);
@@ -198,7 +200,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         await using var session = store.LightweightSession();
         outbox.Enroll(session);
         await SyncLog.BeginAsync(session, ct);
-        var state = await session.LoadAsync<RoomState>(roomId, ct) ?? new RoomState { Id = roomId };
+        var state = await RoomStates.ForWriteAsync(session, roomId, ct);
         var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId };
         dag.RoomVersion = roomVersion;
         state.State.Clear();
@@ -221,7 +223,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         appended.Add(joinEvent);
         dag.Extremities = new() { [join.EventId] = join.Pdu["depth"]?.GetValue<long>() ?? dag.NextDepth };
 
-        Finish(session, roomId, state, dag, appended);
+        Finish(session, roomId, state, dag, appended, replaced: true);
         await session.SaveChangesAsync(ct);
         return appended;
     }
@@ -274,7 +276,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         dag.Add(e.EventId, depth, pdu["prev_events"] is JsonArray prev ? prev.Select(p => p!.GetValue<string>()) : []);
         var kept = e.StateKey is null ? null : state.Get(e.Type, e.StateKey);
         state.Apply(e);
-        if (!takesState && kept is not null) state.State[e.Type][e.StateKey!] = kept;
+        if (!takesState && kept is not null) state.Set(e.Type, e.StateKey!, kept);
         // Room appends are serialized, so the event's stream version is the count of events so far.
         session.Store(new EventLocator(e.EventId, e.RoomId, state.EventCount));
         if (takesState && e.Type == EventTypes.Member && e.StateKey is not null)
@@ -285,11 +287,11 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         }
     }
 
-    static void Finish(IDocumentSession session, string roomId, RoomState state, RoomDag dag, List<RoomEvent> appended)
+    static void Finish(IDocumentSession session, string roomId, RoomState state, RoomDag dag, List<RoomEvent> appended, bool replaced = false)
     {
         if (appended.Count == 0) return;
         session.Events.Append(SyncStreams.Room(roomId), appended.Cast<object>().ToArray());
-        session.Store(state);
+        RoomStates.Store(session, state, replaced);
         session.Store(dag);
     }
 

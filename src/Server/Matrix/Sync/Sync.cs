@@ -52,8 +52,7 @@ public static class Sync
         // Read before the entries: a change after this is shown now or next time, never skipped.
         var ephemeralVersion = board.Version;
         var memberships = await session.Query<RoomMember>().Where(m => m.UserId == user).ToListAsync(ct);
-        var roomStates = (await session.LoadManyAsync<RoomState>(ct, memberships.Select(m => m.RoomId).ToArray()))
-            .ToDictionary(r => r.Id);
+        var roomStates = await RoomStates.LoadManyAsync(session, memberships.Select(m => m.RoomId).ToArray(), ct);
         var streams = new SyncStreamSet(user, request.Device.DeviceId, memberships.Select(m => m.RoomId).ToList());
         foreach (var contributor in contributors) await contributor.AddStreamsAsync(session, request, streams, ct);
 

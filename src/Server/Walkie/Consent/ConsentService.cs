@@ -21,7 +21,7 @@ public sealed record ConsentDecision(IReadOnlyList<ConsentEvent> Events, Consent
 public sealed class ConsentService(IServiceScopeFactory scopes, TimeProvider clock, TimerScheduler timers,
     IEnumerable<IConsentChangeListener> listeners)
 {
-    public const string MemberEventType = "org.matrix.msc4002.member";
+    public const string MemberEventType = RoomStates.ConsentMirrorType;
 
     /// <summary>Client calls (PUT/DELETE) need a joined member in an enabled room; server-side ones (expiry, leave, logout) do not.</summary>
     public Task<ConsentDecision> DecideAsync(string roomId, DeviceRef device, ConsentCommand command, bool fromClient,
@@ -46,6 +46,7 @@ public sealed class ConsentService(IServiceScopeFactory scopes, TimeProvider clo
             foreach (var (device, command) in commands)
             {
                 var id = ConsentStream.Id(roomId, device);
+                await RoomStates.LoadEntryAsync(tx.Session, room, MemberEventType, device.StateKey, ct);
                 var snapshot = await tx.Session.LoadAsync<ConsentSnapshot>(id, ct);
                 var before = snapshot?.ToConsent() ?? Consent.Initial;
                 var decided = ConsentDecider.Decide(command, before, now);
@@ -88,6 +89,7 @@ public sealed class ConsentService(IServiceScopeFactory scopes, TimeProvider clo
         await using var scope = scopes.CreateAsyncScope();
         var query = scope.ServiceProvider.GetRequiredService<IQuerySession>();
         var room = await query.LoadAsync<RoomState>(roomId, ct);
+        if (room is not null) await RoomStates.LoadEntriesAsync(query, room, MemberEventType, MirrorPrefix(userId), ct);
         if (room is null || !StaleCandidates(room, userId).Any()) return;
 
         var writer = scope.ServiceProvider.GetRequiredService<RoomWriter>();
@@ -95,6 +97,7 @@ public sealed class ConsentService(IServiceScopeFactory scopes, TimeProvider clo
         {
             var now = clock.GetUtcNow();
             var drafts = new List<RoomEventDraft>();
+            await RoomStates.LoadEntriesAsync(tx.Session, state, MemberEventType, MirrorPrefix(userId), ct);
             foreach (var device in StaleCandidates(state, userId))
             {
                 var snapshot = await tx.Session.LoadAsync<ConsentSnapshot>(ConsentStream.Id(roomId, device), ct);
@@ -106,9 +109,11 @@ public sealed class ConsentService(IServiceScopeFactory scopes, TimeProvider clo
 
     static IEnumerable<DeviceRef> StaleCandidates(RoomState room, string userId) =>
         room.State.TryGetValue(MemberEventType, out var byKey)
-            ? byKey.Where(kv => kv.Key.StartsWith("_" + userId + "_", StringComparison.Ordinal) && kv.Value.Content != "{}")
+            ? byKey.Where(kv => kv.Key.StartsWith(MirrorPrefix(userId), StringComparison.Ordinal) && kv.Value.Content != "{}")
                 .Select(kv => new DeviceRef(userId, kv.Key[(userId.Length + 2)..])).ToList()
             : [];
+
+    static string MirrorPrefix(string userId) => "_" + userId + "_";
 
     async Task CascadeAsync(ConsentEvent e, Wolverine.IMessageBus outbox, List<ConsentExpiryDue> expiries)
     {

@@ -44,7 +44,7 @@ public sealed class FloorOptions
 public sealed class FloorControl(
     IDocumentStore store, IServiceScopeFactory scopes, TimeProvider clock, TimerScheduler timers, IMediaActivity media,
     FloorChangeFeed changes, FloorForwarder forwarder, IOptions<FloorOptions> options, IOptions<MatrixOptions> matrix,
-    ILogger<FloorControl> logger)
+    ILogger<FloorControl> logger, Observability.FloorMetrics metrics)
 {
     readonly string _server = matrix.Value.ServerName;
     readonly ConcurrentDictionary<string, RoomLane> _lanes = new();
@@ -119,6 +119,7 @@ public sealed class FloorControl(
     /// <summary>Decides and commits one batch, then answers every caller in it; never throws.</summary>
     async Task DecideBatchAsync(string roomId, IReadOnlyList<Pending> batch)
     {
+        using var span = Observability.FloorMetrics.StartDecide(roomId, batch.Count);
         BatchResult? result = null;
         for (var attempt = 1; result is null; attempt++)
         {
@@ -151,6 +152,7 @@ public sealed class FloorControl(
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _decided, batch.Count);
         if (result.Events.Count > 0) AfterCommit(roomId, result);
+        metrics.Decided(span, result.After, result.Events, batch.Select(p => p.Outcome));
         foreach (var p in batch)
         {
             if (p.ForwardTo is { } host) _ = ForwardAsync(p, host);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace WalkieTalkie.Bench.CrossNode;
+namespace WalkieTalkie.Bench;
 
 /// <summary>
 /// One walkie room, <c>users</c> members, <c>devices</c> devices of theirs (logins first, untimed), then every device
@@ -14,6 +14,13 @@ public static class ConsentSetup
 
     public static async Task<(string RoomId, MatrixClient Owner, MatrixClient[] Devices, Result Timing)> RunAsync(
         HttpClient http, int devices, int users, Func<TimeSpan> serverCpu)
+    {
+        var (roomId, owner, created) = await PrepareAsync(http, devices, users);
+        return (roomId, owner, created, await ConsentAsync(roomId, created, serverCpu));
+    }
+
+    /// <summary>The room (walkie on, the owner consenting) and its members' devices, none of them consenting yet.</summary>
+    public static async Task<(string RoomId, MatrixClient Owner, MatrixClient[] Devices)> PrepareAsync(HttpClient http, int devices, int users)
     {
         var owner = await MatrixClient.RegisterAsync(http, "talker");
         var roomId = (await owner.PostAsync("/_matrix/client/v3/createRoom", new
@@ -35,12 +42,17 @@ public static class ConsentSetup
         var created = new MatrixClient[devices];
         await Parallel.ForEachAsync(Enumerable.Range(0, devices), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
             created[i] = i < users ? accounts[i] : await accounts[i % users].LoginAgainAsync());
+        return (roomId, owner, created);
+    }
 
+    /// <summary>Every one of <paramref name="devices"/> consents permanently (8 at a time): wall time and server CPU.</summary>
+    public static async Task<Result> ConsentAsync(string roomId, IReadOnlyCollection<MatrixClient> devices, Func<TimeSpan> serverCpu)
+    {
+        var room = Uri.EscapeDataString(roomId);
         var cpu = serverCpu();
         var watch = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(created, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (device, _) =>
+        await Parallel.ForEachAsync(devices, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (device, _) =>
             await device.PutAsync($"{P}/rooms/{room}/consent", new { })); // permanent consent
-        var timing = new Result(devices, watch.Elapsed.TotalSeconds, (serverCpu() - cpu).TotalSeconds);
-        return (roomId, owner, created, timing);
+        return new Result(devices.Count, watch.Elapsed.TotalSeconds, (serverCpu() - cpu).TotalSeconds);
     }
 }
