@@ -303,6 +303,8 @@ public class PushToTalkTests
         Assert.Equal(new TalkOutcome.NotGranted(2, TimedOut: false), await queued.WaitAsync(LoopbackServer.Patience));
     }
 
+    private const string NotEncrypted = """{"errcode":"M_NOT_FOUND","error":"Event not found."}""";
+
     [Fact]
     public async Task The_cli_talks_a_wav_file_through_the_stream_and_exits_0()
     {
@@ -311,7 +313,8 @@ public class PushToTalkTests
         await using var server = new LoopbackServer();
         Cli.SessionStore.Save(dir.File("cfg/session.json"), new MatrixCredentials(new Uri("http://hs.test"), "@me:hs", "DEV", "tok"));
 
-        var cli = CommandLineTests.Cli(dir, null, server.Connector, "talk", "--room", Room, "--wav", speech.WavPath);
+        var http = new FakeHttpHandler().Answer(System.Net.HttpStatusCode.NotFound, NotEncrypted); // the CLI checks first
+        var cli = CommandLineTests.Cli(dir, http, server.Connector, "talk", "--room", Room, "--wav", speech.WavPath);
         var peer = await server.AcceptAsync();
         await peer.AcceptSubscribeAsync(new Dictionary<string, ushort> { [Room] = 1 });
         await peer.ReceiveControlAsync<ClientMessage.FloorRequest>();
@@ -338,7 +341,9 @@ public class PushToTalkTests
         using (var encoder = new OpusVoiceEncoder()) packets = encoder.EncodeAll(speech.Pcm);
         await using var server = new LoopbackServer();
         Cli.SessionStore.Save(dir.File("cfg/session.json"), new MatrixCredentials(new Uri("http://hs.test"), "@me:hs", "DEV", "tok"));
-        var http = new FakeHttpHandler().Answer(System.Net.HttpStatusCode.OK, """{"device_id":"DEV","expires_ts":null}""");
+        var http = new FakeHttpHandler()
+            .Answer(System.Net.HttpStatusCode.NotFound, NotEncrypted) // m.room.encryption: none, so the CLI may listen
+            .Answer(System.Net.HttpStatusCode.OK, """{"device_id":"DEV","expires_ts":null}""");
 
         var cli = CommandLineTests.Cli(dir, http, server.Connector, "listen", "--room", Room, "--out", dir.File("out"), "--seconds", "2");
         var peer = await server.AcceptAsync();
@@ -360,6 +365,8 @@ public class PushToTalkTests
         Assert.StartsWith("_ops_hs-e12-", Path.GetFileName(wav));
         short[] heard = WavFile.Read(wav);
         Assert.Equal(packets.Count * 960, heard.Length);
-        Assert.Contains("/state/org.matrix.msc4002.member/_%40me%3Ahs_DEV", Assert.Single(http.Requests).PathAndQuery);
+        Assert.Equal(2, http.Requests.Count);
+        Assert.Contains("/state/m.room.encryption", http.Requests[0].PathAndQuery);
+        Assert.Contains("/state/org.matrix.msc4002.member/_%40me%3Ahs_DEV", http.Requests[1].PathAndQuery);
     }
 }

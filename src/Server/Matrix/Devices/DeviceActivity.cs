@@ -62,7 +62,12 @@ public sealed class DeviceActivity(IDocumentStore store, TimeProvider clock, IOp
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await TryFlushAsync(cancellationToken);
+        try { await TryFlushAsync(cancellationToken); }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's shutdown time ran out: last-seen times are advisory, so they are dropped, not fatal.
+            logger.LogWarning("Shutdown ran out of time: {Count} device last-seen time(s) not written", _pending.Count);
+        }
     }
 
     async Task TryFlushAsync(CancellationToken ct)

@@ -199,9 +199,14 @@ public sealed class FloorControl(
         var floorTask = load.Load<FloorSnapshot>(streamId);
         // Every live consent of the room: requesters and the whole queue (hand-over) in the same round trip.
         var consentTask = load.Query<ConsentSnapshot>().Where(c => c.RoomId == roomId && c.Active).ToList();
+        // Devices of other servers consent through their mirror in room state (RoomStateEntry documents, FloorHost).
+        var localKeys = $":{_server}_";
+        var mirrorsTask = load.Query<RoomStateEntry>()
+            .Where(e => e.RoomId == roomId && e.Type == RoomStates.ConsentMirrorType && !e.StateKey.Contains(localKeys)).ToList();
         await load.Execute();
 
         var room = await roomTask ?? new RoomState { Id = roomId };
+        foreach (var mirror in await mirrorsTask) room.Add(mirror);
         var snapshot = await floorTask;
         var before = FloorSnapshot.FloorOf(snapshot);
         var scene = new FloorScene(room, WalkieConfig.Of(room), clock.GetUtcNow(), (await consentTask).ToDictionary(c => c.Id), _server);
