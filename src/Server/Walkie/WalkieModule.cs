@@ -3,6 +3,7 @@ using WalkieTalkie.Server.Walkie.Config;
 using WalkieTalkie.Server.Walkie.Consent;
 using WalkieTalkie.Server.Walkie.Floor;
 using WalkieTalkie.Server.Walkie.Stream;
+using WalkieTalkie.Server.Walkie.Stream.Servers;
 using WalkieTalkie.Server.Walkie.Recording;
 
 namespace WalkieTalkie.Server.Walkie;
@@ -19,6 +20,9 @@ public static class WalkieModule
         services.AddSingleton<TimerScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<TimerScheduler>());
         services.AddSingleton<IMediaActivity, MediaActivity>();
+        // First of the floor listeners: before a device hears of a grant, this server knows whose server's frames to take.
+        services.AddSingleton<ServerAudio>();
+        services.AddSingleton<IFloorChangeListener>(sp => sp.GetRequiredService<ServerAudio>());
         services.AddSingleton<IFloorChangeListener, PublishFloorToSync>();
         services.AddSingleton<FloorChangeFeed>();
         services.AddHostedService<FloorChangeDispatcher>();
@@ -56,5 +60,6 @@ public static class WalkieModule
         msc4002.MapGetFloor();
         msc4002.MapStream();
         app.MapForwardedFloor();
+        app.MapServerAudio();
     }
 }

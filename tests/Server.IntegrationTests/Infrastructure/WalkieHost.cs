@@ -29,7 +29,8 @@ public sealed class WalkieHost : IAsyncDisposable
         {
             ["environment"] = "Development",
             ["ConnectionStrings:walkie"] = connectionString,
-            ["Logging:LogLevel:Default"] = "Warning",
+            // WALKIE_TEST_LOG_LEVEL=Information shows what the servers did when a test needs explaining.
+            ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("WALKIE_TEST_LOG_LEVEL") ?? "Warning",
             // Tests create many users; the KDF cost is production's concern.
             ["Passwords:Iterations"] = "1000",
             // Uploaded media goes to a folder of this server's own, removed with it.

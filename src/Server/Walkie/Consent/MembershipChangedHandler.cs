@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Matrix.Account;
 using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Floor;
@@ -11,11 +12,14 @@ namespace WalkieTalkie.Server.Walkie.Consent;
 public static class MembershipChangedHandler
 {
     public static async Task Handle(MembershipChanged changed, ConsentService consent, FloorControl floor, IDocumentStore store,
-        CancellationToken ct)
+        IOptions<MatrixOptions> matrix, CancellationToken ct)
     {
         if (changed.Membership == Memberships.Join)
         {
-            await consent.ClearStaleMirrorsAsync(changed.RoomId, changed.UserId, ct);
+            // Only for this server's users: their consent streams are here, and only their mirrors may be written from here
+            // (a remote user's mirror is their server's; clearing it from here would erase their live consent).
+            if (MatrixIds.TryParseUserId(changed.UserId, out _, out var server) && server == matrix.Value.ServerName)
+                await consent.ClearStaleMirrorsAsync(changed.RoomId, changed.UserId, ct);
             return;
         }
         if (changed.Membership is not (Memberships.Leave or Memberships.Ban)) return;

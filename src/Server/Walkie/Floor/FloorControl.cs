@@ -165,7 +165,13 @@ public sealed class FloorControl(
     /// <summary>Off the room's lane: the host's answer takes a round trip, the lane need not wait for it.</summary>
     async Task ForwardAsync(Pending p, string host)
     {
-        try { p.Answer.TrySetResult(await forwarder.ForwardAsync(host, p.Command, CancellationToken.None)); }
+        try
+        {
+            var outcome = await forwarder.ForwardAsync(host, p.Command, CancellationToken.None);
+            if (outcome is FloorOutcome.Granted granted && p.Command is FloorCommand.Request request)
+                forwarder.OnHostGranted(request.RoomId, request.Device, granted);
+            p.Answer.TrySetResult(outcome);
+        }
         catch (Exception e) { p.Answer.TrySetException(e); }
     }
 

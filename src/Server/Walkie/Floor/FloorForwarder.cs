@@ -16,6 +16,18 @@ public sealed class FloorForwarder(FederationClient client, IOptions<FloorOption
 
     public bool IsReachable(string host) => !_unreachableSince.ContainsKey(host);
 
+    /// <summary>
+    /// The floor host granted a forwarded request: raised with its answer, before the decision's EDU reaches this server,
+    /// so that this server's relay takes the new holder's frames from the first one (the EDU may come a round trip later).
+    /// </summary>
+    public event Action<string, DeviceRef, FloorOutcome.Granted>? HostGranted;
+
+    internal void OnHostGranted(string roomId, DeviceRef device, FloorOutcome.Granted granted)
+    {
+        try { HostGranted?.Invoke(roomId, device, granted); }
+        catch (Exception e) { logger.LogWarning(e, "A listener of the host's grant in {Room} failed", roomId); }
+    }
+
     public async Task<FloorOutcome> ForwardAsync(string host, FloorCommand command, CancellationToken ct)
     {
         if (FloorWire.Command(command) is not var (op, body)) return new FloorOutcome.None();

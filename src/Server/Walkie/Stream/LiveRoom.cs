@@ -44,12 +44,37 @@ sealed class LiveRoom(string roomId, ushort channel)
     public void SetFloor(DeviceRef? holder, long epoch, bool emergency, long version, long now)
     {
         if (version <= Version) return;
+        if (epoch < Epoch && Anticipated)
+        {
+            Version = version; // an older decision's copy, after the host's answer told of a newer grant: keep the grant
+            return;
+        }
+        Anticipated = false;
         if (Holder is { } previous && (previous != holder || Epoch != epoch))
         {
             if (Ended.Count == 4) Ended.RemoveAt(0);
             Ended.Add(new EndedGrant(previous, Epoch, now));
         }
         (Holder, Epoch, Emergency, Version) = (holder, epoch, holder is not null && emergency, version);
+    }
+
+    /// <summary>The holder and epoch came from the floor host's answer (<see cref="Anticipate"/>), not yet from a copy of its decision.</summary>
+    public bool Anticipated;
+
+    /// <summary>
+    /// Under <see cref="Gate"/>: the floor host (another server) answered that <paramref name="holder"/> was granted
+    /// <paramref name="epoch"/>. Taken only if newer than what is known; the version stays, so the decision's copy
+    /// (the EDU) still applies when it comes.
+    /// </summary>
+    public void Anticipate(DeviceRef holder, long epoch, bool emergency, long now)
+    {
+        if (epoch <= Epoch) return;
+        if (Holder is { } previous)
+        {
+            if (Ended.Count == 4) Ended.RemoveAt(0);
+            Ended.Add(new EndedGrant(previous, Epoch, now));
+        }
+        (Holder, Epoch, Emergency, Anticipated) = (holder, epoch, emergency, true);
     }
 
     /// <summary>Under <see cref="Gate"/>: whether a frame is a late one of the sender's own ended grant, within the grace.</summary>

@@ -16,7 +16,8 @@ namespace WalkieTalkie.Server.Walkie.Stream;
 /// </summary>
 public sealed class StreamHub(
     IDocumentStore store, FloorControl floor, IMediaActivity media, BurstTracker bursts, StreamSignals signals, StreamMetrics metrics,
-    IOptions<StreamOptions> options, TimeProvider clock, ILogger<StreamHub> logger) : IFloorChangeListener, IConsentChangeListener
+    IOptions<StreamOptions> options, TimeProvider clock, ILogger<StreamHub> logger, Servers.ServerAudio servers)
+    : IFloorChangeListener, IConsentChangeListener
 {
     readonly ConcurrentDictionary<string, LiveRoom> _rooms = new();
     readonly ConcurrentDictionary<ushort, LiveRoom> _channels = new();
@@ -36,6 +37,16 @@ public sealed class StreamHub(
 
     /// <summary>This process's open streams of one device (for diagnostics, tests and benchmarks).</summary>
     public IReadOnlyList<StreamConnection> ConnectionsOf(DeviceRef device) => _connections.Values.Where(c => c.Device == device).ToList();
+
+    /// <summary>Subscribes to the floor host's answers to forwarded requests (see <see cref="Anticipate"/>).</summary>
+    public void ListenTo(FloorForwarder forwarder) => forwarder.HostGranted += Anticipate;
+
+    /// <summary>A device of this server was granted by another server (the room's floor host): its frames pass from now on.</summary>
+    void Anticipate(string roomId, DeviceRef device, FloorOutcome.Granted granted)
+    {
+        if (_rooms.TryGetValue(roomId, out var room))
+            lock (room.Gate) room.Anticipate(device, granted.Epoch, granted.Emergency, clock.GetTimestamp());
+    }
 
     public void Attach(StreamConnection connection) => _connections[connection.Id] = connection;
 
@@ -256,6 +267,7 @@ public sealed class StreamHub(
         if (from is not null) bursts.FrameRelayed(room.RoomId, epoch, from.Device, seq, bytes.AsSpan()[payload], now);
         Fanout(room, bytes, from?.Device ?? room.Holder, now.ToUnixTimeMilliseconds());
         if (from is not null && _options.RelayAcrossProcesses) signals.PublishAudio(room.RoomId, epoch, bytes);
+        if (from is not null) servers.LocalFrame(room.RoomId, epoch, bytes); // to the floor host, or from it to the room's other servers
         metrics.Relayed(clock.GetElapsedTime(arrived));
     }
 

@@ -15,6 +15,7 @@ public static class StreamModule
         {
             var hub = ActivatorUtilities.CreateInstance<StreamHub>(sp);
             sp.GetRequiredService<StreamMetrics>().Observe(hub, sp.GetRequiredService<BurstTracker>());
+            hub.ListenTo(sp.GetRequiredService<FloorForwarder>());
             return hub;
         });
         services.AddSingleton<IFloorChangeListener>(sp => sp.GetRequiredService<StreamHub>());
