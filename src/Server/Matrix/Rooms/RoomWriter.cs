@@ -38,7 +38,7 @@ public sealed record RoomTransaction(IDocumentSession Session, IMessageBus Outbo
 /// the state as it evolves, append to the room's Marten stream, update state and memberships, commit. Local drafts
 /// become signed PDUs (reference-hash ids); remote PDUs arrive checked by <see cref="AppendRemoteAsync"/>'s caller.
 /// </summary>
-public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, ServerSigningKeys keys,
+public sealed class RoomWriter(IDocumentStore store, IServiceScopeFactory scopes, TimeProvider clock, ServerSigningKeys keys,
     FederationSender federation, IOptions<MatrixOptions> matrix)
 {
     /// <summary>Appends the drafts built from current state; returns the stored events (or, for a repeated txn id, the original).</summary>
@@ -54,6 +54,10 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         Func<RoomState, RoomTransaction, Task<IEnumerable<RoomEventDraft>>> build, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
+        // A fresh outbox per transaction: one that already flushed would drop what is published after (Wolverine says
+        // "already flushed its outgoing messages"), and one request may append several times (createRoom, a PDU batch).
+        await using var outboxScope = scopes.CreateAsyncScope();
+        var outbox = outboxScope.ServiceProvider.GetRequiredService<IMartenOutbox>();
         outbox.Enroll(session);
         await SyncLog.BeginAsync(session, ct);
         var state = await RoomStates.ForWriteAsync(session, roomId, ct);
@@ -81,7 +85,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
             e = e with { EventId = pdu.EventId };
             if (draft.TxnId is not null && draft.SenderDevice is not null)
                 session.Store(new SentTransaction(TxnKey(draft), e.EventId));
-            await StoreAsync(session, state, dag, e, pdu.Pdu, outlier: false);
+            await StoreAsync(session, outbox, state, dag, e, pdu.Pdu, outlier: false);
             SendOn(session, state, e, pdu.Pdu, except: null, woken);
             appended.Add(e);
             return e;
@@ -110,6 +114,10 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         IReadOnlyList<(string EventId, JsonObject Pdu)> pdus, CancellationToken ct, string? forwardFrom = null)
     {
         await using var session = store.LightweightSession();
+        // A fresh outbox per transaction: one that already flushed would drop what is published after (Wolverine says
+        // "already flushed its outgoing messages"), and one request may append several times (createRoom, a PDU batch).
+        await using var outboxScope = scopes.CreateAsyncScope();
+        var outbox = outboxScope.ServiceProvider.GetRequiredService<IMartenOutbox>();
         outbox.Enroll(session);
         await SyncLog.BeginAsync(session, ct);
         var state = await RoomStates.ForWriteAsync(session, roomId, ct);
@@ -128,7 +136,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
             if (RoomAuth.Check(state, e, onlyCreateBefore) is { } reason) { rejected[eventId] = reason; continue; }
             var takesState = e.StateKey is null || state.Get(e.Type, e.StateKey) is not { } current
                 || await ConcurrentState.SupersedesAsync(session, eventId, pdu, current.EventId, ct);
-            await StoreAsync(session, state, dag, e, pdu, outlier: false, takesState);
+            await StoreAsync(session, outbox, state, dag, e, pdu, outlier: false, takesState);
             if (forwardFrom is not null) SendOn(session, state, e, pdu, except: forwardFrom, woken);
             appended.Add(e);
         }
@@ -175,6 +183,10 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         CancellationToken ct)
     {
         await using var session = store.LightweightSession();
+        // A fresh outbox per transaction: one that already flushed would drop what is published after (Wolverine says
+        // "already flushed its outgoing messages"), and one request may append several times (createRoom, a PDU batch).
+        await using var outboxScope = scopes.CreateAsyncScope();
+        var outbox = outboxScope.ServiceProvider.GetRequiredService<IMartenOutbox>();
         outbox.Enroll(session);
         await SyncLog.BeginAsync(session, ct);
         var state = await RoomStates.ForWriteAsync(session, roomId, ct);
@@ -187,7 +199,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
                 state.Set(type, key, new StateEntry("$stripped", s.String("sender") ?? "", content.ToJsonString(), 0));
             }
         var e = Remote(state, pdu, eventId);
-        await StoreAsync(session, state, dag, e, pdu, outlier: false);
+        await StoreAsync(session, outbox, state, dag, e, pdu, outlier: false);
         Finish(session, roomId, state, dag, [e]);
         await session.SaveChangesAsync(ct);
     }
@@ -201,6 +213,10 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         IReadOnlyList<(string EventId, JsonObject Pdu)> roomState, (string EventId, JsonObject Pdu) join, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
+        // A fresh outbox per transaction: one that already flushed would drop what is published after (Wolverine says
+        // "already flushed its outgoing messages"), and one request may append several times (createRoom, a PDU batch).
+        await using var outboxScope = scopes.CreateAsyncScope();
+        var outbox = outboxScope.ServiceProvider.GetRequiredService<IMartenOutbox>();
         outbox.Enroll(session);
         await SyncLog.BeginAsync(session, ct);
         var state = await RoomStates.ForWriteAsync(session, roomId, ct);
@@ -216,13 +232,13 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
         foreach (var (id, pdu) in roomState.OrderBy(s => s.Pdu["depth"]?.GetValue<long>() ?? 0).ThenBy(s => s.EventId, StringComparer.Ordinal))
         {
             var e = Remote(state, pdu, id);
-            await StoreAsync(session, state, dag, e, pdu, outlier: false);
+            await StoreAsync(session, outbox, state, dag, e, pdu, outlier: false);
             appended.Add(e);
         }
         var joinEvent = Remote(state, join.Pdu, join.EventId);
         if (RoomAuth.Check(state, joinEvent, onlyCreateBefore: false) is { } reason)
             throw new MatrixException(MatrixError.Forbidden($"The room's state does not allow the join: {reason}"));
-        await StoreAsync(session, state, dag, joinEvent, join.Pdu, outlier: false);
+        await StoreAsync(session, outbox, state, dag, joinEvent, join.Pdu, outlier: false);
         appended.Add(joinEvent);
         dag.Extremities = new() { [join.EventId] = join.Pdu["depth"]?.GetValue<long>() ?? dag.NextDepth };
 
@@ -272,7 +288,7 @@ public sealed class RoomWriter(IDocumentStore store, IMartenOutbox outbox, TimeP
 
     /// <summary>One accepted event: state, graph, its PDU, its stream position and memberships.</summary>
     /// <param name="takesState">False for a state event that lost to a concurrent one (<see cref="ConcurrentState"/>): in the timeline, not the state.</param>
-    async Task StoreAsync(IDocumentSession session, RoomState state, RoomDag dag, RoomEvent e, JsonObject pdu, bool outlier, bool takesState = true)
+    async Task StoreAsync(IDocumentSession session, IMessageBus outbox, RoomState state, RoomDag dag, RoomEvent e, JsonObject pdu, bool outlier, bool takesState = true)
     {
         var depth = pdu["depth"]?.GetValue<long>() ?? dag.NextDepth;
         session.Store(new StoredPdu(e.EventId, e.RoomId, pdu.ToJsonString(), depth, outlier));

@@ -4,13 +4,13 @@ using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using WalkieTalkie.Protocol;
 
-namespace WalkieTalkie.Bench.CrossNode;
+namespace WalkieTalkie.Bench;
 
 /// <summary>
 /// One stream ($P/stream) in this process: as listener it records each frame's latency (the talker writes its send
 /// timestamp into the first 8 payload bytes; same process, same clock), as talker it sends paced frames.
 /// </summary>
-sealed class LiveClient : IAsyncDisposable
+public sealed class LiveClient : IAsyncDisposable
 {
     readonly ClientWebSocket _socket = new();
     readonly List<float> _latencies = [];
