@@ -23,14 +23,8 @@ public static class ConsentSetup
     public static async Task<(string RoomId, MatrixClient Owner, MatrixClient[] Devices)> PrepareAsync(HttpClient http, int devices, int users)
     {
         var owner = await MatrixClient.RegisterAsync(http, "talker");
-        var roomId = (await owner.PostAsync("/_matrix/client/v3/createRoom", new
-        {
-            preset = "public_chat",
-            power_level_content_override = new { events = new Dictionary<string, int> { ["org.matrix.msc4002.member"] = 0 } },
-        }))["room_id"]!.GetValue<string>();
+        var roomId = await CreateWalkieRoomAsync(owner);
         var room = Uri.EscapeDataString(roomId);
-        await owner.PutAsync($"/_matrix/client/v3/rooms/{room}/state/org.matrix.msc4002.walkie_talkie", new { enabled = true });
-        await owner.PutAsync($"{P}/rooms/{room}/consent", new { });
 
         var accounts = new List<MatrixClient>();
         for (var u = 0; u < users; u++)
@@ -43,6 +37,20 @@ public static class ConsentSetup
         await Parallel.ForEachAsync(Enumerable.Range(0, devices), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
             created[i] = i < users ? accounts[i] : await accounts[i % users].LoginAgainAsync());
         return (roomId, owner, created);
+    }
+
+    /// <summary>A public room of <paramref name="owner"/> with walkie-talkie on, anyone may consent, the owner consenting.</summary>
+    public static async Task<string> CreateWalkieRoomAsync(MatrixClient owner)
+    {
+        var roomId = (await owner.PostAsync("/_matrix/client/v3/createRoom", new
+        {
+            preset = "public_chat",
+            power_level_content_override = new { events = new Dictionary<string, int> { ["org.matrix.msc4002.member"] = 0 } },
+        }))["room_id"]!.GetValue<string>();
+        var room = Uri.EscapeDataString(roomId);
+        await owner.PutAsync($"/_matrix/client/v3/rooms/{room}/state/org.matrix.msc4002.walkie_talkie", new { enabled = true });
+        await owner.PutAsync($"{P}/rooms/{room}/consent", new { });
+        return roomId;
     }
 
     /// <summary>Every one of <paramref name="devices"/> consents permanently (8 at a time): wall time and server CPU.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using WalkieTalkie.Bench;
-using WalkieTalkie.Bench.CrossNode;
 using WalkieTalkie.LocalNats;
 
 // Audio across server processes (issue 13): one room, a talker on process 1 and N listeners, first all on process 1

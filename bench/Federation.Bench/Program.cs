@@ -157,15 +157,9 @@ sealed class Pair : IAsyncDisposable
     {
         var alice = await MatrixClient.RegisterAsync(Http1, "alice");
         var bob = await MatrixClient.RegisterAsync(Http2, "bob");
-        var room = (await alice.PostAsync("/_matrix/client/v3/createRoom", new
-        {
-            preset = "public_chat",
-            power_level_content_override = new { events = new Dictionary<string, int> { ["org.matrix.msc4002.member"] = 0 } },
-        }))["room_id"]!.GetValue<string>();
+        var room = await ConsentSetup.CreateWalkieRoomAsync(alice);
         var escaped = Uri.EscapeDataString(room);
-        await alice.PutAsync($"/_matrix/client/v3/rooms/{escaped}/state/org.matrix.msc4002.walkie_talkie", new { enabled = true });
         await bob.PostAsync($"/_matrix/client/v3/join/{escaped}?server_name=hs1.test", new { });
-        await alice.PutAsync($"{ConsentSetup.P}/rooms/{escaped}/consent", new { });
         await bob.PutAsync($"{ConsentSetup.P}/rooms/{escaped}/consent", new { });
         var mirror = $"/_matrix/client/v3/rooms/{escaped}/state/org.matrix.msc4002.member/{Uri.EscapeDataString($"_{bob.UserId}_{bob.DeviceId}")}";
         for (var deadline = Stopwatch.StartNew(); ; await Task.Delay(100))
