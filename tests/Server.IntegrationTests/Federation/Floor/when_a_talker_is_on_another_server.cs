@@ -138,6 +138,42 @@ public sealed class when_a_talker_is_on_another_server(IntegrationFixture fixtur
     }
 
     [Fact]
+    public async Task a_remote_talkers_burst_is_recorded_once_by_the_talkers_server_and_both_servers_show_that_one()
+    {
+        await using var pair = await FederationPair.StartAsync(fixture);
+        var (room, ones, twos) = await pair.WalkieRoomAsync(new { enabled = true, recording = "server" });
+        var packets = Speech.Value.Take(75).ToList(); // 1.5 s of speech
+        await using var talker = await LiveSocket.OpenAsync(pair.Hs2, twos[0]);
+        await using var alice = await LiveSocket.OpenAsync(pair.Hs1, ones[0]);
+        await talker.SubscribeAsync(room.Id);
+        await alice.SubscribeAsync(room.Id);
+
+        var epoch = await GrantedAsync(talker, room.Id);
+        await SendBurstAsync(talker, room.Id, epoch, packets);
+        Assert.Equal(packets.Count, (await alice.FramesAsync(packets.Count, TimeSpan.FromSeconds(15))).Count);
+        await talker.SendAsync(new ClientMessage.FloorRelease(room.Id, epoch));
+
+        var onHs1 = await Eventually.GetAsync(() => VoiceMessagesAsync(ones[0], room.Id, epoch), m => m.Count > 0);
+        Assert.True(onHs1.Count > 0, "the burst's voice message never reached hs1");
+        await Task.Delay(TimeSpan.FromSeconds(3)); // a second recording (by the host) would have been posted by now
+        onHs1 = await VoiceMessagesAsync(ones[0], room.Id, epoch);
+        var onHs2 = await VoiceMessagesAsync(twos[0], room.Id, epoch);
+        var recording = Assert.Single(onHs1);
+        Assert.Equal(recording["event_id"]!.GetValue<string>(), Assert.Single(onHs2)["event_id"]!.GetValue<string>());
+        Assert.EndsWith(":" + FederationPair.Hs2Name, recording["sender"]!.GetValue<string>()); // posted by the talker's server
+    }
+
+    /// <summary>The room's m.audio messages of one burst as <paramref name="reader"/>'s server shows them (newest 200).</summary>
+    static async Task<List<JsonObject>> VoiceMessagesAsync(MatrixTestClient reader, string roomId, long epoch)
+    {
+        var page = await reader.GetJsonAsync($"/_matrix/client/v3/rooms/{Uri.EscapeDataString(roomId)}/messages?dir=b&limit=200");
+        return page["chunk"]!.AsArray().OfType<JsonObject>()
+            .Where(e => e["content"]?["msgtype"]?.GetValue<string>() == "m.audio"
+                && e["content"]?["org.matrix.msc4002.burst"]?["epoch"]?.GetValue<long>() == epoch)
+            .ToList();
+    }
+
+    [Fact]
     public async Task an_unsigned_audio_link_is_refused_with_401()
     {
         await using var pair = await FederationPair.StartAsync(fixture);
