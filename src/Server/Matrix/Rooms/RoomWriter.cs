@@ -38,7 +38,7 @@ public sealed record RoomTransaction(IDocumentSession Session, IMessageBus Outbo
 /// the state as it evolves, append to the room's Marten stream, update state and memberships, commit. Local drafts
 /// become signed PDUs (reference-hash ids); remote PDUs arrive checked by <see cref="AppendRemoteAsync"/>'s caller.
 /// </summary>
-public sealed class RoomWriter(IDocumentStore store, IServiceScopeFactory scopes, TimeProvider clock, ServerSigningKeys keys,
+public sealed class RoomWriter(IDocumentStore store, Wolverine.Runtime.IWolverineRuntime wolverine, TimeProvider clock, ServerSigningKeys keys,
     FederationSender federation, IOptions<MatrixOptions> matrix)
 {
     /// <summary>Appends the drafts built from current state; returns the stored events (or, for a repeated txn id, the original).</summary>
@@ -53,15 +53,8 @@ public sealed class RoomWriter(IDocumentStore store, IServiceScopeFactory scopes
     public async Task<IReadOnlyList<RoomEvent>> AppendAsync(string roomId,
         Func<RoomState, RoomTransaction, Task<IEnumerable<RoomEventDraft>>> build, CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
-        // A fresh outbox per transaction: one that already flushed would drop what is published after (Wolverine says
-        // "already flushed its outgoing messages"), and one request may append several times (createRoom, a PDU batch).
-        await using var outboxScope = scopes.CreateAsyncScope();
-        var outbox = outboxScope.ServiceProvider.GetRequiredService<IMartenOutbox>();
-        outbox.Enroll(session);
-        await SyncLog.BeginAsync(session, ct);
-        var state = await RoomStates.ForWriteAsync(session, roomId, ct);
-        var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId };
+        await using var tx = await BeginAsync(roomId, ct);
+        var (session, outbox, state, dag) = (tx.Session, tx.Outbox, tx.State, tx.Dag);
         var key = await keys.CurrentAsync(ct);
         var woken = new HashSet<string>();
 
@@ -113,15 +106,8 @@ public sealed class RoomWriter(IDocumentStore store, IServiceScopeFactory scopes
     public async Task<(IReadOnlyList<RoomEvent> Stored, IReadOnlyDictionary<string, string> Rejected)> AppendRemoteAsync(string roomId,
         IReadOnlyList<(string EventId, JsonObject Pdu)> pdus, CancellationToken ct, string? forwardFrom = null)
     {
-        await using var session = store.LightweightSession();
-        // A fresh outbox per transaction: one that already flushed would drop what is published after (Wolverine says
-        // "already flushed its outgoing messages"), and one request may append several times (createRoom, a PDU batch).
-        await using var outboxScope = scopes.CreateAsyncScope();
-        var outbox = outboxScope.ServiceProvider.GetRequiredService<IMartenOutbox>();
-        outbox.Enroll(session);
-        await SyncLog.BeginAsync(session, ct);
-        var state = await RoomStates.ForWriteAsync(session, roomId, ct);
-        var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId };
+        await using var tx = await BeginAsync(roomId, ct);
+        var (session, outbox, state, dag) = (tx.Session, tx.Outbox, tx.State, tx.Dag);
         var appended = new List<RoomEvent>();
         var rejected = new Dictionary<string, string>();
         var woken = new HashSet<string>();
@@ -182,15 +168,8 @@ public sealed class RoomWriter(IDocumentStore store, IServiceScopeFactory scopes
     public async Task StoreRemoteInviteAsync(string roomId, string roomVersion, string eventId, JsonObject pdu, IEnumerable<JsonObject> strippedState,
         CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
-        // A fresh outbox per transaction: one that already flushed would drop what is published after (Wolverine says
-        // "already flushed its outgoing messages"), and one request may append several times (createRoom, a PDU batch).
-        await using var outboxScope = scopes.CreateAsyncScope();
-        var outbox = outboxScope.ServiceProvider.GetRequiredService<IMartenOutbox>();
-        outbox.Enroll(session);
-        await SyncLog.BeginAsync(session, ct);
-        var state = await RoomStates.ForWriteAsync(session, roomId, ct);
-        var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId, RoomVersion = roomVersion };
+        await using var tx = await BeginAsync(roomId, ct, newRoomVersion: roomVersion);
+        var (session, outbox, state, dag) = (tx.Session, tx.Outbox, tx.State, tx.Dag);
         if (await session.LoadAsync<StoredPdu>(eventId, ct) is not null) return;
         if (!PduStore.JoinedServers(state).Contains(matrix.Value.ServerName))
             foreach (var s in strippedState)
@@ -212,15 +191,8 @@ public sealed class RoomWriter(IDocumentStore store, IServiceScopeFactory scopes
     public async Task<IReadOnlyList<RoomEvent>> ImportJoinAsync(string roomId, string roomVersion, IReadOnlyList<(string EventId, JsonObject Pdu)> authChain,
         IReadOnlyList<(string EventId, JsonObject Pdu)> roomState, (string EventId, JsonObject Pdu) join, CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
-        // A fresh outbox per transaction: one that already flushed would drop what is published after (Wolverine says
-        // "already flushed its outgoing messages"), and one request may append several times (createRoom, a PDU batch).
-        await using var outboxScope = scopes.CreateAsyncScope();
-        var outbox = outboxScope.ServiceProvider.GetRequiredService<IMartenOutbox>();
-        outbox.Enroll(session);
-        await SyncLog.BeginAsync(session, ct);
-        var state = await RoomStates.ForWriteAsync(session, roomId, ct);
-        var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId };
+        await using var tx = await BeginAsync(roomId, ct);
+        var (session, outbox, state, dag) = (tx.Session, tx.Outbox, tx.State, tx.Dag);
         dag.RoomVersion = roomVersion;
         state.State.Clear();
         var stateIds = roomState.Select(s => s.EventId).ToHashSet();
@@ -312,6 +284,32 @@ public sealed class RoomWriter(IDocumentStore store, IServiceScopeFactory scopes
         session.Events.Append(SyncStreams.Room(roomId), appended.Cast<object>().ToArray());
         RoomStates.Store(session, state, replaced);
         session.Store(dag);
+    }
+
+    /// <summary>One room transaction: its session, a fresh outbox enrolled in it, the room's state and graph, under the sync append lock.</summary>
+    sealed record Transaction(IDocumentSession Session, IMartenOutbox Outbox, RoomState State, RoomDag Dag) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Session.DisposeAsync();
+    }
+
+    async Task<Transaction> BeginAsync(string roomId, CancellationToken ct, string? newRoomVersion = null)
+    {
+        var session = store.LightweightSession();
+        try
+        {
+            // A fresh outbox per transaction: one that already flushed would drop what is published after (Wolverine says
+            // "already flushed its outgoing messages"), and one request may append several times (createRoom, a PDU batch).
+            var outbox = new MartenOutbox(wolverine, session);
+            await SyncLog.BeginAsync(session, ct);
+            var state = await RoomStates.ForWriteAsync(session, roomId, ct);
+            var dag = await session.LoadAsync<RoomDag>(roomId, ct) ?? new RoomDag { Id = roomId, RoomVersion = newRoomVersion ?? RoomVersions.Default };
+            return new Transaction(session, outbox, state, dag);
+        }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
     }
 
     static string TxnKey(RoomEventDraft draft) => $"{draft.Sender}|{draft.SenderDevice}|{draft.TxnId}";
