@@ -54,15 +54,22 @@ public sealed class ServerAudio(IDocumentStore store, IRoomServers rooms, Remote
     public void LocalFrame(string roomId, long epoch, ReadOnlySpan<byte> frame)
     {
         if (_waitingRooms == 0 && _routes.TryGetValue(roomId, out var route)) Forward(route, roomId, epoch, frame, origin: null);
-        else WhenRouteKnown(roomId, frame, (route, copy) => Forward(route, roomId, epoch, copy, origin: null));
+        else LocalFrameLater(roomId, epoch, frame);
     }
+
+    // Apart from the fast path above, so that its closure is allocated only when a frame has to wait.
+    void LocalFrameLater(string roomId, long epoch, ReadOnlySpan<byte> frame) =>
+        WhenRouteKnown(roomId, frame, (route, copy) => Forward(route, roomId, epoch, copy, origin: null));
 
     /// <summary>A frame from another server: heard here, and relayed on when this server is the floor host.</summary>
     public void RemoteFrame(string origin, string roomId, long epoch, ReadOnlySpan<byte> frame)
     {
         if (_waitingRooms == 0 && _routes.TryGetValue(roomId, out var route)) FromServer(route, origin, roomId, epoch, frame);
-        else WhenRouteKnown(roomId, frame, (route, copy) => FromServer(route, origin, roomId, epoch, copy));
+        else RemoteFrameLater(origin, roomId, epoch, frame);
     }
+
+    void RemoteFrameLater(string origin, string roomId, long epoch, ReadOnlySpan<byte> frame) =>
+        WhenRouteKnown(roomId, frame, (route, copy) => FromServer(route, origin, roomId, epoch, copy));
 
     void FromServer(Route route, string origin, string roomId, long epoch, ReadOnlySpan<byte> frame)
     {
