@@ -155,7 +155,7 @@ public sealed class ServerAudio(IDocumentStore store, IRoomServers rooms, Remote
     public ValueTask OnFloorChangedAsync(FloorChanged change, CancellationToken ct)
     {
         var view = change.View;
-        var next = new Grant(view.Epoch, view.Holder is { } h && MatrixIds.TryParseUserId(h.UserId, out _, out var s) ? s : null);
+        var next = new Grant(view.Epoch, view.Holder is { } h ? FloorHost.ServerOf(h.UserId) : null);
         // Epochs only grow; at the same epoch the end of a grant (no holder) wins over the grant.
         _grants.AddOrUpdate(change.RoomId, next, (_, known) =>
             next.Epoch > known.Epoch || (next.Epoch == known.Epoch && next.HolderServer is null) ? next : known);
@@ -174,8 +174,7 @@ public sealed class ServerAudio(IDocumentStore store, IRoomServers rooms, Remote
             await using var session = store.QuerySession();
             if (await session.LoadAsync<RoomState>(roomId) is not { } room) return;
             if (!_grants.ContainsKey(roomId) && await session.LoadAsync<FloorSnapshot>(FloorStream.Id(roomId)) is { } floor)
-                _grants.TryAdd(roomId, new Grant(floor.Epoch,
-                    floor.Holder is { } h && MatrixIds.TryParseUserId(h.UserId, out _, out var s) ? s : null));
+                _grants.TryAdd(roomId, new Grant(floor.Epoch, floor.Holder is { } h ? FloorHost.ServerOf(h.UserId) : null));
             _routes[roomId] = new Route(FloorHost.Of(room, WalkieConfig.Of(room)), await rooms.InRoomAsync(roomId, CancellationToken.None));
         }
         catch (Exception e) { logger.LogWarning(e, "Could not learn the servers of {Room}", roomId); }
