@@ -50,11 +50,7 @@ sealed class LiveRoom(string roomId, ushort channel)
             return;
         }
         Anticipated = false;
-        if (Holder is { } previous && (previous != holder || Epoch != epoch))
-        {
-            if (Ended.Count == 4) Ended.RemoveAt(0);
-            Ended.Add(new EndedGrant(previous, Epoch, now));
-        }
+        if (Holder is { } previous && (previous != holder || Epoch != epoch)) RememberEnded(previous, now);
         (Holder, Epoch, Emergency, Version) = (holder, epoch, holder is not null && emergency, version);
     }
 
@@ -69,12 +65,15 @@ sealed class LiveRoom(string roomId, ushort channel)
     public void Anticipate(DeviceRef holder, long epoch, bool emergency, long now)
     {
         if (epoch <= Epoch) return;
-        if (Holder is { } previous)
-        {
-            if (Ended.Count == 4) Ended.RemoveAt(0);
-            Ended.Add(new EndedGrant(previous, Epoch, now));
-        }
+        if (Holder is { } previous) RememberEnded(previous, now);
         (Holder, Epoch, Emergency, Anticipated) = (holder, epoch, emergency, true);
+    }
+
+    /// <summary>The last four ended grants, for their holders' late frames.</summary>
+    void RememberEnded(DeviceRef previous, long now)
+    {
+        if (Ended.Count == 4) Ended.RemoveAt(0);
+        Ended.Add(new EndedGrant(previous, Epoch, now));
     }
 
     /// <summary>Under <see cref="Gate"/>: whether a frame is a late one of the sender's own ended grant, within the grace.</summary>

@@ -230,12 +230,12 @@ public sealed class ServerAudio(IDocumentStore store, IRoomServers rooms, Remote
 
     public static byte[] Encode(string roomId, long epoch, ReadOnlySpan<byte> frame)
     {
-        var room = Encoding.UTF8.GetBytes(roomId);
-        var message = new byte[2 + room.Length + 8 + frame.Length];
-        BinaryPrimitives.WriteUInt16BigEndian(message, (ushort)room.Length);
-        room.CopyTo(message, 2);
-        BinaryPrimitives.WriteInt64BigEndian(message.AsSpan(2 + room.Length), epoch);
-        frame.CopyTo(message.AsSpan(10 + room.Length));
+        var length = Encoding.UTF8.GetByteCount(roomId); // one allocation per frame: the message itself
+        var message = new byte[2 + length + 8 + frame.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(message, (ushort)length);
+        Encoding.UTF8.GetBytes(roomId, message.AsSpan(2, length));
+        BinaryPrimitives.WriteInt64BigEndian(message.AsSpan(2 + length), epoch);
+        frame.CopyTo(message.AsSpan(10 + length));
         return message;
     }
 
