@@ -11,7 +11,7 @@ using WalkieTalkie.Server.Walkie.Stream;
 // the same run: a bare Kestrel WebSocket fan-out. Client sockets live in this process (a child process holds them for
 // the server-alone CPU and the memory rows): clients and servers share the machine's cores.
 //   dotnet run -c Release --project bench/Relay.Bench -- [--devices 1000] [--users 10] [--frames 500]
-//     [--steps 250,500,750,1000,1500,2000,5000,9500] [--late 40] [--idle-seconds 60] [--memory 4000] [--only baseline|walkie]
+//     [--steps 250,500,750,1000,1250,1500,2000,5000,9500] [--rooms 200] [--room-listeners 5] [--late 40] [--idle-seconds 60] [--memory 4000] [--only baseline|walkie]
 //     [--walkie-first] [--flood-seconds 5] [--server-log Warning|Information] [--Walkie:Stream:<option>=<value> ...]
 if (args.Length > 0 && args[0] == "idle")
 {
@@ -22,8 +22,10 @@ if (args.Length > 0 && args[0] == "idle")
 var devices = Option("devices", 1000);
 var users = Option("users", 10);
 var frames = Option("frames", 500);
-var steps = OptionText("steps", "250,500,750,1000,1500,2000,5000,9500").Split(',').Select(int.Parse).ToArray();
+var steps = OptionText("steps", "250,500,750,1000,1250,1500,2000,5000,9500").Split(',').Select(int.Parse).ToArray();
 var lateEntries = Option("late", 40);
+var manyRooms = Option("rooms", 200);
+var roomListeners = Option("room-listeners", 5);
 var idleSeconds = Option("idle-seconds", 60);
 var memoryConnections = Option("memory", 4000);
 var only = OptionText("only", "");
@@ -155,6 +157,7 @@ async Task MeasureAsync(IRelayTarget target)
         await IdleClients.WaitForConnectionsAsync(target, connectionsBefore);
     }
 
+    if (manyRooms > 0) await ManyRoomsAsync(target);
     await ServerCpuAsync(target);
 
     Log($"  memory: {memoryConnections} idle subscribed connections from a child process...");
@@ -267,6 +270,20 @@ async Task ThroughputAsync(IRelayTarget target, List<Listener> listeners)
     report.Set($"throughput run, per delivery in the bench process: CPU, allocated, exceptions thrown", target,
         $"{usage.CpuUsPerDelivery:F1} µs, {usage.BytesPerDelivery:F0} B, {usage.ExceptionsPerDelivery:F2}");
     Log($"  throughput: {delivered / seconds:F0} deliveries/s, talker {sent / seconds:F0} frames/s, {drops} dropped; {usage}");
+}
+
+async Task ManyRoomsAsync(IRelayTarget target)
+{
+    Log($"  {manyRooms} rooms × (1 talker + {roomListeners} listeners), all talking at once...");
+    var connectionsBefore = target.ServerConnections();
+    var measured = Math.Min(frames, 300);
+    var r = await ManyRooms.MeasureAsync(target, manyRooms, roomListeners, measured, Log);
+    var row = $"{manyRooms} rooms × (1 talker + {roomListeners} listeners) talking at once, {measured} frames each";
+    report.Set($"{row}: p50 / p99 / max ms", target, $"{r.Latency.P50:F2} / {r.Latency.P99:F2} / {r.Latency.Max:F1}");
+    report.Set($"{row}: delivered (of expected), dropped from queues; per delivery in the bench process: CPU", target,
+        $"{r.Received:N0}{(r.Received != r.Expected ? $" (of {r.Expected:N0})" : "")}, {r.Dropped:N0}; {r.Usage.CpuUsPerDelivery:F1} µs");
+    Log($"  {manyRooms} rooms: p50 {r.Latency.P50:F2} ms, p99 {r.Latency.P99:F2} ms, max {r.Latency.Max:F1} ms, {r.Received}/{r.Expected} delivered; {r.Usage}");
+    await IdleClients.WaitForConnectionsAsync(target, connectionsBefore);
 }
 
 // The server's own CPU: the same 1,000-listener burst with the listening sockets in a child process.

@@ -192,11 +192,16 @@ sealed class Talker : IAsyncDisposable
             var due = start + (long)(k * interval);
             long now;
             while ((now = Stopwatch.GetTimestamp()) < due) Thread.Sleep(Math.Max(1, (int)SendTimes.Ms(due - now)));
-            var seq = first + (uint)k;
-            var frame = Frame(seq);
-            SendTimes.At[seq] = Stopwatch.GetTimestamp();
-            _socket.SendAsync(frame.AsMemory(), WebSocketMessageType.Binary, true, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            Send(first + (uint)k);
         }
+    }
+
+    /// <summary>Sends the frame of <paramref name="seq"/> now, on the calling thread, and notes its send time.</summary>
+    public void Send(uint seq)
+    {
+        var frame = Frame(seq);
+        SendTimes.At[seq] = Stopwatch.GetTimestamp();
+        _socket.SendAsync(frame.AsMemory(), WebSocketMessageType.Binary, true, CancellationToken.None).AsTask().GetAwaiter().GetResult();
     }
 
     public Task SendPacedAsync(uint first, int count, int fps, CancellationToken ct = default) =>

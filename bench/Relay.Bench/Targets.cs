@@ -27,6 +27,10 @@ interface IRelayTarget : IAsyncDisposable
     /// <summary>Frames dropped from listener queues (drop-oldest) so far.</summary>
     long QueueDrops();
     long ServerConnections();
+    /// <summary>Rooms of their own (not the big room), each with a talker holding the floor and <paramref name="listeners"/> listener addresses.</summary>
+    Task<IReadOnlyList<BenchRoom>> OpenRoomsAsync(int rooms, int listeners);
+    /// <summary>The talkers of <see cref="OpenRoomsAsync"/> release the floor and hang up.</summary>
+    Task CloseRoomsAsync(IReadOnlyList<BenchRoom> rooms);
 }
 
 sealed class BaselineTarget(BaselineServer server, byte[][] packets) : IRelayTarget
@@ -47,6 +51,24 @@ sealed class BaselineTarget(BaselineServer server, byte[][] packets) : IRelayTar
     }
 
     public Task StopTalkingAsync() => Task.CompletedTask;
+
+    public async Task<IReadOnlyList<BenchRoom>> OpenRoomsAsync(int rooms, int listeners)
+    {
+        var open = new BenchRoom[rooms];
+        await Parallel.ForEachAsync(Enumerable.Range(0, rooms), async (k, _) =>
+        {
+            var talker = await Talker.ConnectAsync(new Uri(Ws(server.BaseAddress), $"/talk?room=many{k}"), packets);
+            (talker.Channel, talker.Epoch) = (1, 1);
+            open[k] = new BenchRoom($"many{k}", talker, Enumerable.Repeat(new Uri(Ws(server.BaseAddress), $"/listen?room=many{k}"), listeners).ToList(), Subscribe);
+        });
+        return open;
+    }
+
+    public async Task CloseRoomsAsync(IReadOnlyList<BenchRoom> rooms)
+    {
+        foreach (var room in rooms.Where(r => r is not null)) await room.Talker.DisposeAsync();
+    }
+
     public long QueueDrops() => server.Dropped;
     public long ServerConnections() => server.Connections;
 
@@ -136,6 +158,48 @@ sealed class WalkieTarget(WebApplication app, Uri baseAddress, byte[][] packets)
         if (_talker is null) return;
         await _talker.SendAsync(new ClientMessage.FloorRelease(_roomId, _talker.Epoch));
         await _talker.NextAsync(ControlTypes.FloorIdle, TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>
+    /// Room k is created by device 6k's user (mod the device count) with walkie-talkie on; the next <paramref name="listeners"/>
+    /// devices' users join, and all consent. The talker (device 6k) opens its stream, subscribes and takes the floor.
+    /// </summary>
+    public async Task<IReadOnlyList<BenchRoom>> OpenRoomsAsync(int rooms, int listeners)
+    {
+        var open = new BenchRoom[rooms];
+        await Parallel.ForEachAsync(Enumerable.Range(0, rooms), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (k, _) =>
+        {
+            var members = Enumerable.Range(0, 1 + listeners).Select(i => _devices[(k * (1 + listeners) + i) % _devices.Count]).ToList();
+            var owner = members[0];
+            var roomId = (await owner.PostAsync("/_matrix/client/v3/createRoom", new
+            {
+                preset = "public_chat",
+                power_level_content_override = new { events = new Dictionary<string, int> { ["org.matrix.msc4002.member"] = 0 } },
+            }))["room_id"]!.GetValue<string>();
+            var room = Uri.EscapeDataString(roomId);
+            await owner.PutAsync($"/_matrix/client/v3/rooms/{room}/state/org.matrix.msc4002.walkie_talkie", new { enabled = true });
+            foreach (var user in members.Skip(1).Where(m => m.UserId != owner.UserId).DistinctBy(m => m.UserId))
+                await user.PostAsync($"/_matrix/client/v3/join/{room}", new { });
+            foreach (var device in members) await device.PutAsync($"{P}/rooms/{room}/consent", new { });
+
+            var talker = await Talker.ConnectAsync(StreamUri(owner), packets);
+            await talker.SendAsync(new ClientMessage.Subscribe([roomId]));
+            talker.Channel = (await talker.NextAsync(ControlTypes.Subscribed, TimeSpan.FromSeconds(30)))["channels"]![roomId]!.GetValue<ushort>();
+            await talker.SendAsync(new ClientMessage.FloorRequest(roomId, FloorPriority.Normal));
+            talker.Epoch = (uint)(await talker.NextAsync(ControlTypes.FloorGranted, TimeSpan.FromSeconds(30)))["epoch"]!.GetValue<long>();
+            open[k] = new BenchRoom(roomId, talker, members.Skip(1).Select(StreamUri).ToList(),
+                Encoding.UTF8.GetString(ControlJson.Serialize(new ClientMessage.Subscribe([roomId]))));
+        });
+        return open;
+    }
+
+    public async Task CloseRoomsAsync(IReadOnlyList<BenchRoom> rooms)
+    {
+        foreach (var room in rooms.Where(r => r is not null))
+        {
+            await room.Talker.SendAsync(new ClientMessage.FloorRelease(room.Id, room.Talker.Epoch));
+            await room.Talker.DisposeAsync();
+        }
     }
 
     public long QueueDrops() => _devices.Distinct().Sum(d => Hub.ConnectionsOf(new DeviceRef(d.UserId, d.DeviceId)).Sum(c => c.AudioDropped));

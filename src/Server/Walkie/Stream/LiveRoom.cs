@@ -1,3 +1,5 @@
+using WalkieTalkie.Server.Walkie.Stream.Relay;
+
 namespace WalkieTalkie.Server.Walkie.Stream;
 
 /// <summary>Why the relay did not pass a frame on (counted by reason; only some count against the sender).</summary>
@@ -20,12 +22,12 @@ public enum FrameDropReason
 /// (learned from the floor change feed, other processes' signals, or the committed snapshot). Mutable state changes
 /// under <see cref="Gate"/>; the relay's fast path reads it without the lock.
 /// </summary>
-sealed class LiveRoom(string roomId, ushort channel)
+sealed class LiveRoom(string roomId, ushort channel, RoomFanout fanout)
 {
     public string RoomId { get; } = roomId;
     public ushort Channel { get; } = channel;
-    // Each listener with its subscription to this room: the relay loop makes no dictionary lookup per listener per frame.
-    public volatile (StreamConnection Connection, StreamConnection.Subscription Subscription)[] Listeners = [];
+    /// <summary>Each listener with its subscription to this room (no dictionary lookup per listener per frame), in lanes.</summary>
+    public RoomFanout Fanout { get; } = fanout;
     public DeviceRef? Holder;
     public long Epoch;
     /// <summary>The holder's grant is an emergency one (told to late entrants in <c>floor.taken</c>).</summary>

@@ -44,6 +44,8 @@ public sealed class StreamConnection
     /// <summary>Frames of this device's own just-ended grant, still in flight when it ended: dropped, not held against it.</summary>
     public long LateFramesDropped => Interlocked.Read(ref _quiet);
     public long FramesSent => Interlocked.Read(ref _sent);
+    /// <summary>Frames go straight to the connection's socket rather than through Kestrel's output pipe (see <see cref="RelayTransport"/>).</summary>
+    public bool WritesToSocket => _transport.WritesToSocket;
 
     public sealed class Subscription(ushort channel)
     {

@@ -19,7 +19,7 @@ public static class StreamEndpoint
         if (!http.WebSockets.IsWebSocketRequest)
             return MatrixError.Unrecognized("This endpoint is a WebSocket: send an Upgrade request", 400).ToResult();
 
-        await using var transport = await RelayTransport.AcceptAsync(http);
+        await using var transport = await RelayTransport.AcceptAsync(http, options.Value.WriteToSocket);
         using var socket = transport.Socket;
         var connection = new StreamConnection(http.Device(), transport, options.Value, clock);
         hub.Attach(connection);

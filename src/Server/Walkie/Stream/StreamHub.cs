@@ -33,7 +33,7 @@ public sealed class StreamHub(
     /// <summary>Times a frame's epoch was newer than this process knew and the committed floor was read (for tests).</summary>
     public long FloorChecks => Interlocked.Read(ref _floorChecks);
     public int Connections => _connections.Count;
-    public int Listeners => _rooms.Values.Sum(r => r.Listeners.Length);
+    public int Listeners => _rooms.Values.Sum(r => r.Fanout.All.Length);
 
     /// <summary>This process's open streams of one device (for diagnostics, tests and benchmarks).</summary>
     public IReadOnlyList<StreamConnection> ConnectionsOf(DeviceRef device) => _connections.Values.Where(c => c.Device == device).ToList();
@@ -57,7 +57,7 @@ public sealed class StreamHub(
         foreach (var roomId in connection.Rooms.Keys)
         {
             if (!_rooms.TryGetValue(roomId, out var room)) continue;
-            lock (room.Gate) room.Listeners = room.Listeners.Where(l => l.Connection != connection).ToArray();
+            lock (room.Gate) room.Fanout.Remove(connection);
             if (room.Holder == connection.Device && !_connections.Values.Any(c => c.Device == connection.Device))
                 _ = RevokeDisconnectedAsync(roomId, connection.Device);
         }
@@ -114,7 +114,7 @@ public sealed class StreamHub(
             lock (room.Gate)
             {
                 if (room.Holder is { } holder) connection.Send(StreamMessages.Taken(roomId, holder, room.Epoch, room.Emergency));
-                room.Listeners = [.. room.Listeners, (connection, subscription)];
+                room.Fanout.Add(connection, subscription);
             }
         }
     }
@@ -123,7 +123,8 @@ public sealed class StreamHub(
     {
         if (_rooms.TryGetValue(roomId, out var existing)) return existing;
         var snapshot = await session.LoadAsync<FloorSnapshot>(FloorStream.Id(roomId), ct);
-        var created = new LiveRoom(roomId, (ushort)(Interlocked.Increment(ref _nextChannel) % 65535 + 1));
+        var created = new LiveRoom(roomId, (ushort)(Interlocked.Increment(ref _nextChannel) % 65535 + 1),
+            new RoomFanout(_options.RelayLanes ?? Environment.ProcessorCount, CountRelayed));
         var room = _rooms.GetOrAdd(roomId, created);
         if (room != created) return room;
         _channels[room.Channel] = room;
@@ -278,22 +279,15 @@ public sealed class StreamHub(
     }
 
     /// <summary>The frame is framed once as WebSocket bytes: the room's channel is the same on every connection, so one image serves all.</summary>
-    void Fanout(LiveRoom room, byte[] frame, DeviceRef? speaker, long nowMs)
+    static void Fanout(LiveRoom room, byte[] frame, DeviceRef? speaker, long nowMs)
     {
-        var relayed = 0;
         var framed = RelayFrame.Audio(frame);
-        try
-        {
-            foreach (var (listener, subscription) in room.Listeners)
-            {
-                if (listener.Device == speaker || !subscription.HearsAt(nowMs)) continue;
-                listener.SendAudio(framed);
-                relayed++;
-            }
-        }
+        try { room.Fanout.Audio(framed, speaker, nowMs); }
         finally { framed.Release(); }
-        Interlocked.Add(ref _relayed, relayed); // one shared-counter update per frame, not one per listener (contended across rooms)
     }
+
+    // One shared-counter update per frame and lane, not one per listener (contended across rooms).
+    void CountRelayed(int listeners) => Interlocked.Add(ref _relayed, listeners);
 
     public ValueTask OnFloorChangedAsync(FloorChanged change, CancellationToken ct)
     {
@@ -321,9 +315,9 @@ public sealed class StreamHub(
             {
                 foreach (var connection in _connections.Values.Where(c => c.Device == device)) connection.Send(delivery.Framed);
             }
-            else if (room is not null)
+            else
             {
-                foreach (var (listener, _) in room.Listeners.Where(l => l.Connection.Device != delivery.Except)) listener.Send(delivery.Framed);
+                room?.Fanout.Control(delivery.Framed, delivery.Except);
             }
         }
     }

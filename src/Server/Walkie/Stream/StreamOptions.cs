@@ -24,4 +24,14 @@ public sealed class StreamOptions
     public int MaxControlMessageBytes { get; set; } = 16 * 1024;
     /// <summary>Relay audio and floor signals to the other server processes on the same database (PostgreSQL NOTIFY).</summary>
     public bool RelayAcrossProcesses { get; set; } = true;
+    /// <summary>
+    /// Write to a plain-TCP connection's socket directly rather than through Kestrel's output pipe (see
+    /// <see cref="Relay.RelayTransport"/>); false keeps the pipe (for comparison in benchmarks).
+    /// </summary>
+    public bool WriteToSocket { get; set; } = true;
+    /// <summary>
+    /// Lanes a big room's listeners are split over, so its fan-out runs on that many threads at once (see
+    /// <see cref="Relay.RoomFanout"/>); default: one per core. 1 keeps every room's fan-out on the relaying thread.
+    /// </summary>
+    public int? RelayLanes { get; set; }
 }

@@ -66,6 +66,9 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         Assert.All(heard, f => Assert.Equal((listenerChannel, (uint)epoch), (f.Header.Channel, f.Header.Epoch)));
         Assert.Equal(Enumerable.Range(0, packets.Count).Select(i => (uint)i), heard.Select(f => f.Header.Seq));
         Assert.Equal(packets, heard.Select(f => f.Payload)); // the payload is relayed untouched (E2EE ciphertext stays opaque)
+        // On plain TCP the relay writes to the listener's socket itself, not through Kestrel's output pipe.
+        var hub = _host.Services.GetRequiredService<StreamHub>();
+        Assert.True(Assert.Single(hub.ConnectionsOf(new WalkieTalkie.Server.Infrastructure.DeviceRef(bob.UserId, bob.DeviceId))).WritesToSocket);
 
         Assert.Empty(await bystander.FramesAsync(1, TimeSpan.FromMilliseconds(500)));
         Assert.Empty(await unsubscribed.FramesAsync(1, TimeSpan.FromMilliseconds(200)));
@@ -124,12 +127,16 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         Assert.True(Stopwatch.GetElapsedTime(subscribedAt, heard.At) < TimeSpan.FromSeconds(2));
     }
 
-    [Fact]
-    public async Task a_stalled_listener_does_not_hold_back_a_healthy_one()
+    [Theory]
+    [InlineData(true)]  // writes straight to each socket
+    [InlineData(false)] // writes through Kestrel's output pipe
+    public async Task a_stalled_listener_does_not_hold_back_a_healthy_one(bool writeToSocket)
     {
         // Its own server, with the talker's rate limit lifted so the stalled socket's buffers fill within seconds.
-        await using var host = await WalkieHost.StartAsync(await fixture.CreateDatabaseAsync(),
-            new Dictionary<string, string?> { ["Walkie:Stream:MaxFramesPerSecond"] = "100000" });
+        await using var host = await WalkieHost.StartAsync(await fixture.CreateDatabaseAsync(), new Dictionary<string, string?>
+        {
+            ["Walkie:Stream:MaxFramesPerSecond"] = "100000", ["Walkie:Stream:WriteToSocket"] = writeToSocket.ToString(),
+        });
         var alice = await MatrixTestClient.RegisterAsync(host);
         var bob = await MatrixTestClient.RegisterAsync(host);
         var carol = await MatrixTestClient.RegisterAsync(host);
@@ -161,6 +168,55 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         var hub = host.Services.GetRequiredService<WalkieTalkie.Server.Walkie.Stream.StreamHub>();
         var stalledConnection = Assert.Single(hub.ConnectionsOf(new WalkieTalkie.Server.Infrastructure.DeviceRef(carol.UserId, carol.DeviceId)));
         Assert.True(stalledConnection.AudioDropped > 0, "the stalled listener's queue filled and dropped its oldest frames");
+        Assert.Equal(writeToSocket, stalledConnection.WritesToSocket);
+    }
+
+    [Fact]
+    public async Task a_room_bigger_than_one_lane_hears_every_frame_in_order_and_floor_idle_after_the_last()
+    {
+        // Three lanes: past the first 64 listeners, the fan-out also runs on thread-pool lanes.
+        await using var host = await WalkieHost.StartAsync(await fixture.CreateDatabaseAsync(), new Dictionary<string, string?>
+        {
+            ["Walkie:Stream:RelayLanes"] = "3", ["Walkie:Stream:MaxFramesPerSecond"] = "100000",
+        });
+        var alice = await MatrixTestClient.RegisterAsync(host);
+        var bob = await MatrixTestClient.RegisterAsync(host);
+        var carol = await MatrixTestClient.RegisterAsync(host);
+        var room = await WalkieRoom.CreateAsync(alice, new { enabled = true }, [bob, carol]);
+        foreach (var client in new[] { alice, bob, carol }) await room.ConsentAsync(client);
+
+        await using var talker = await LiveSocket.OpenAsync(host, alice);
+        await talker.SubscribeAsync(room.Id);
+        var listeners = new List<LiveSocket>();
+        try
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                var listener = await LiveSocket.OpenAsync(host, i % 2 == 0 ? bob : carol); // several streams per device
+                listeners.Add(listener);
+                await listener.SubscribeAsync(room.Id);
+            }
+
+            var epoch = await GrantedOverStreamAsync(talker, room.Id);
+            var packets = Speech.Value.Take(200).ToList();
+            for (var seq = 0; seq < packets.Count; seq++) await talker.SendFrameAsync(room.Id, epoch, (uint)seq, packets[seq]); // unpaced
+            await talker.SendAsync(new ClientMessage.FloorRelease(room.Id, epoch));
+
+            foreach (var listener in listeners)
+            {
+                await listener.NextAsync(ControlTypes.FloorIdle);
+                // The receive loop reads in order: every frame sent before the release is already in when floor.idle is read.
+                Assert.Equal(packets.Count, listener.PendingFrames);
+                var heard = await listener.FramesAsync(packets.Count, TimeSpan.FromSeconds(5));
+                Assert.Equal(Enumerable.Range(0, packets.Count).Select(i => (uint)i), heard.Select(f => f.Header.Seq));
+                Assert.Equal(packets, heard.Select(f => f.Payload));
+            }
+            Assert.Equal(100L * packets.Count, host.Services.GetRequiredService<StreamHub>().FramesRelayed);
+        }
+        finally
+        {
+            foreach (var listener in listeners) await listener.DisposeAsync();
+        }
     }
 
     [Fact]
