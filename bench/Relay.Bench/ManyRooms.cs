@@ -19,7 +19,7 @@ static class ManyRooms
         const int warmUp = 50;
         var watch = Stopwatch.StartNew();
         var open = await target.OpenRoomsAsync(rooms, listenersPerRoom);
-        log($"  {rooms} rooms set up, talkers holding the floor ({watch.Elapsed.TotalSeconds:F0} s)");
+        log($"  {rooms} rooms set up ({watch.Elapsed.TotalSeconds:F0} s)");
         var listeners = new Listener[rooms * listenersPerRoom];
         try
         {
@@ -32,6 +32,7 @@ static class ManyRooms
             });
             log($"  {listeners.Length} listeners subscribed ({watch.Elapsed.TotalSeconds:F0} s)");
 
+            await Parallel.ForEachAsync(open, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (room, _) => await target.TakeFloorAsync(room));
             var talkers = open.Select(r => r.Talker).ToArray();
             await PaceAsync(talkers, SendTimes.Reserve(warmUp * rooms), warmUp);
             var window = new Window(SendTimes.Reserve(measured * rooms), measured * rooms, listenersPerRoom);

@@ -27,8 +27,10 @@ interface IRelayTarget : IAsyncDisposable
     /// <summary>Frames dropped from listener queues (drop-oldest) so far.</summary>
     long QueueDrops();
     long ServerConnections();
-    /// <summary>Rooms of their own (not the big room), each with a talker holding the floor and <paramref name="listeners"/> listener addresses.</summary>
+    /// <summary>Rooms of their own (not the big room), each with a connected talker and <paramref name="listeners"/> listener addresses.</summary>
     Task<IReadOnlyList<BenchRoom>> OpenRoomsAsync(int rooms, int listeners);
+    /// <summary>The talker of a room of <see cref="OpenRoomsAsync"/> takes the floor (once its listeners listen: end of media runs from here).</summary>
+    Task TakeFloorAsync(BenchRoom room);
     /// <summary>The talkers of <see cref="OpenRoomsAsync"/> release the floor and hang up.</summary>
     Task CloseRoomsAsync(IReadOnlyList<BenchRoom> rooms);
 }
@@ -63,6 +65,8 @@ sealed class BaselineTarget(BaselineServer server, byte[][] packets) : IRelayTar
         });
         return open;
     }
+
+    public Task TakeFloorAsync(BenchRoom room) => Task.CompletedTask;
 
     public async Task CloseRoomsAsync(IReadOnlyList<BenchRoom> rooms)
     {
@@ -162,7 +166,7 @@ sealed class WalkieTarget(WebApplication app, Uri baseAddress, byte[][] packets)
 
     /// <summary>
     /// Room k is created by device 6k's user (mod the device count) with walkie-talkie on; the next <paramref name="listeners"/>
-    /// devices' users join, and all consent. The talker (device 6k) opens its stream, subscribes and takes the floor.
+    /// devices' users join, and all consent. The talker (device 6k) opens its stream and subscribes.
     /// </summary>
     public async Task<IReadOnlyList<BenchRoom>> OpenRoomsAsync(int rooms, int listeners)
     {
@@ -185,12 +189,16 @@ sealed class WalkieTarget(WebApplication app, Uri baseAddress, byte[][] packets)
             var talker = await Talker.ConnectAsync(StreamUri(owner), packets);
             await talker.SendAsync(new ClientMessage.Subscribe([roomId]));
             talker.Channel = (await talker.NextAsync(ControlTypes.Subscribed, TimeSpan.FromSeconds(30)))["channels"]![roomId]!.GetValue<ushort>();
-            await talker.SendAsync(new ClientMessage.FloorRequest(roomId, FloorPriority.Normal));
-            talker.Epoch = (uint)(await talker.NextAsync(ControlTypes.FloorGranted, TimeSpan.FromSeconds(30)))["epoch"]!.GetValue<long>();
             open[k] = new BenchRoom(roomId, talker, members.Skip(1).Select(StreamUri).ToList(),
                 Encoding.UTF8.GetString(ControlJson.Serialize(new ClientMessage.Subscribe([roomId]))));
         });
         return open;
+    }
+
+    public async Task TakeFloorAsync(BenchRoom room)
+    {
+        await room.Talker.SendAsync(new ClientMessage.FloorRequest(room.Id, FloorPriority.Normal));
+        room.Talker.Epoch = (uint)(await room.Talker.NextAsync(ControlTypes.FloorGranted, TimeSpan.FromSeconds(30)))["epoch"]!.GetValue<long>();
     }
 
     public async Task CloseRoomsAsync(IReadOnlyList<BenchRoom> rooms)

@@ -79,6 +79,93 @@ public sealed class StreamConnection
         Write(frame);
     }
 
+    /// <summary>
+    /// Several shared audio frames, in order (a lane that fell behind hands over what waited): written at once as one
+    /// write when nothing is ahead of them, else queued. The connection takes its own references.
+    /// </summary>
+    public void SendAudio(ReadOnlySpan<RelayFrame> frames)
+    {
+        if (frames.Length == 1)
+        {
+            SendAudio(frames[0]);
+            return;
+        }
+        bool inline = false, ring = false;
+        lock (_gate)
+        {
+            if (_completed) return;
+            if (!_busy && _queue.IsEmpty) inline = _busy = true;
+            else
+            {
+                foreach (var frame in frames)
+                {
+                    frame.AddRef();
+                    if (!_queue.Enqueue(frame)) Interlocked.Increment(ref _audioDropped);
+                }
+                if (!_busy) ring = _busy = true;
+            }
+        }
+        if (inline) WriteNow(frames);
+        else if (ring) _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>As <see cref="WriteNow(RelayFrame)"/> for several frames: copied into one buffer, one write.</summary>
+    void WriteNow(ReadOnlySpan<RelayFrame> frames)
+    {
+        if (!_transport.TryEnter())
+        {
+            lock (_gate)
+                foreach (var frame in frames)
+                {
+                    frame.AddRef();
+                    _queue.Enqueue(frame);
+                }
+            _wake.Writer.TryWrite(true);
+            return;
+        }
+        var bytes = 0;
+        foreach (var frame in frames) bytes += frame.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(bytes);
+        var at = 0;
+        foreach (var frame in frames)
+        {
+            frame.Bytes.Span.CopyTo(buffer.AsSpan(at));
+            at += frame.Length;
+        }
+        ValueTask write;
+        try { write = _transport.WriteFramesAsync(buffer.AsMemory(0, bytes)); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            write = ValueTask.FromException(e);
+        }
+        if (!write.IsCompleted)
+        {
+            _ = WrittenAsync(buffer, frames.Length, write);
+            return;
+        }
+        var failed = false;
+        try { write.GetAwaiter().GetResult(); }
+        catch (Exception) { failed = true; }
+        Written(buffer, frames.Length, failed);
+    }
+
+    async Task WrittenAsync(byte[] buffer, int audio, ValueTask write)
+    {
+        var failed = false;
+        try { await write; }
+        catch (Exception) { failed = true; }
+        Written(buffer, audio, failed);
+    }
+
+    void Written(byte[] buffer, int audio, bool failed)
+    {
+        ArrayPool<byte>.Shared.Return(buffer);
+        _transport.Exit();
+        if (!failed) Interlocked.Add(ref _sent, audio);
+        if (failed) CompleteQueues();
+        Idle();
+    }
+
     /// <summary>Takes the caller's reference to <paramref name="frame"/>: written now if nothing is ahead of it, else queued in order.</summary>
     void Write(RelayFrame frame)
     {
@@ -142,6 +229,12 @@ public sealed class StreamConnection
         if (frame.IsAudio && !failed) Interlocked.Increment(ref _sent);
         frame.Release();
         if (failed) CompleteQueues();
+        Idle();
+    }
+
+    /// <summary>After an inline write: the send loop takes over what queued meanwhile, else the connection is free again.</summary>
+    void Idle()
+    {
         bool ring;
         lock (_gate)
         {

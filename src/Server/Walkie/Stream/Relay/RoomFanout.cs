@@ -100,19 +100,55 @@ sealed class RelayLane(bool inline, Action<int> relayed) : IThreadPoolWorkItem
 
     void IThreadPoolWorkItem.Execute() => Drain();
 
+    // At most this many waiting frames are handed to a listener as one write.
+    const int BatchItems = 16;
+    readonly LaneItem[] _batch = new LaneItem[BatchItems];
+    readonly RelayFrame[] _mine = new RelayFrame[BatchItems];
+
     void Drain()
     {
         while (true)
         {
-            LaneItem item;
+            int n;
             lock (_gate)
-                if (!_pending.TryDequeue(out item))
+            {
+                for (n = 0; n < BatchItems && _pending.TryDequeue(out var item); n++) _batch[n] = item;
+                if (n == 0)
                 {
                     _busy = false;
                     return;
                 }
-            Deliver(item);
+            }
+            for (var i = 0; i < n;)
+            {
+                // A run of audio frames goes to each listener as one batch; a control message on its own, in its place.
+                var run = 1;
+                if (_batch[i].Frame.IsAudio)
+                    while (i + run < n && _batch[i + run].Frame.IsAudio) run++;
+                if (run == 1) Deliver(_batch[i]);
+                else DeliverRun(_batch.AsSpan(i, run));
+                i += run;
+            }
+            Array.Clear(_batch, 0, n);
         }
+    }
+
+    void DeliverRun(ReadOnlySpan<LaneItem> run)
+    {
+        var mine = _mine.AsSpan(0, run.Length);
+        var sent = 0;
+        foreach (var (listener, subscription) in _listeners)
+        {
+            var k = 0;
+            foreach (var item in run)
+                if (listener.Device != item.Skip && subscription.HearsAt(item.NowMs)) mine[k++] = item.Frame;
+            if (k == 0) continue;
+            listener.SendAudio(mine[..k]);
+            sent += k;
+        }
+        foreach (var item in run) item.Frame.Release();
+        mine.Clear();
+        relayed(sent);
     }
 
     void Deliver(LaneItem item)
