@@ -124,7 +124,7 @@ public sealed class StreamHub(
         if (_rooms.TryGetValue(roomId, out var existing)) return existing;
         var snapshot = await session.LoadAsync<FloorSnapshot>(FloorStream.Id(roomId), ct);
         var created = new LiveRoom(roomId, (ushort)(Interlocked.Increment(ref _nextChannel) % 65535 + 1),
-            new RoomFanout(_options.RelayLanes ?? Environment.ProcessorCount, CountRelayed));
+            new RoomFanout(_options.RelayLanes, CountRelayed));
         var room = _rooms.GetOrAdd(roomId, created);
         if (room != created) return room;
         _channels[room.Channel] = room;

@@ -31,7 +31,9 @@ public sealed class StreamOptions
     public bool WriteToSocket { get; set; } = true;
     /// <summary>
     /// Lanes a big room's listeners are split over, so its fan-out runs on that many threads at once (see
-    /// <see cref="Relay.RoomFanout"/>); default: one per core. 1 keeps every room's fan-out on the relaying thread.
+    /// <see cref="Relay.RoomFanout"/>). 1 (the default) keeps every room's fan-out on the relaying thread: with the
+    /// clients on the same two cores, a thread-pool lane waited behind their work and p99 at 1,000 listeners got worse
+    /// (docs/benchmarks.md, "Relay, 3 Dec afternoon").
     /// </summary>
-    public int? RelayLanes { get; set; }
+    public int RelayLanes { get; set; } = 1;
 }
