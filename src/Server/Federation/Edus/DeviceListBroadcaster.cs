@@ -62,7 +62,7 @@ public sealed class DeviceListBroadcaster(IDocumentStore store, FederationSender
         var woken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var e in changes)
         {
-            if (e.Data is not DeviceListChanged change || !QueryKeys.IsLocal(change.UserId, matrix.Value.ServerName)) continue;
+            if (e.Data is not DeviceListChanged change || !MatrixIds.IsLocal(change.UserId, matrix.Value.ServerName)) continue;
             var servers = await rooms.SharingARoomWithAsync(change.UserId, ct);
             if (servers.Count == 0) continue;
             var (type, content) = change.DeviceId is { } deviceId

@@ -24,7 +24,7 @@ public static class UserKeys
             {
                 if (user.Value.ValueKind != JsonValueKind.Array || user.Value.EnumerateArray().Any(d => d.ValueKind != JsonValueKind.String))
                     return MatrixError.BadJson("'device_keys' values must be a list of strings").ToResult();
-                if (QueryKeys.IsLocal(user.Name, matrix.Value.ServerName)) wanted[user.Name] = user.Value.EnumerateArray().Select(d => d.GetString()!).ToArray();
+                if (MatrixIds.IsLocal(user.Name, matrix.Value.ServerName)) wanted[user.Name] = user.Value.EnumerateArray().Select(d => d.GetString()!).ToArray();
             }
             var keys = await QueryKeys.LocalAsync(session, wanted, null, ct);
             return TypedResults.Ok(new { device_keys = keys.DeviceKeys, master_keys = keys.MasterKeys, self_signing_keys = keys.SelfSigningKeys });
@@ -41,7 +41,7 @@ public static class UserKeys
             {
                 if (!user.Value.IsObject() || user.Value.EnumerateObject().Any(d => d.Value.ValueKind != JsonValueKind.String))
                     return MatrixError.BadJson("'one_time_keys' maps user ids to {device id: algorithm}").ToResult();
-                if (QueryKeys.IsLocal(user.Name, matrix.Value.ServerName))
+                if (MatrixIds.IsLocal(user.Name, matrix.Value.ServerName))
                     wanted.AddRange(user.Value.EnumerateObject().Select(d => (user.Name, d.Name, d.Value.GetString()!)));
             }
             return TypedResults.Ok(new { one_time_keys = await ClaimKeys.ClaimLocalAsync(session, database, wanted, ct) });
@@ -49,7 +49,7 @@ public static class UserKeys
 
         federation.MapGet("/v1/user/devices/{userId}", async (string userId, IQuerySession session, IOptions<MatrixOptions> matrix, CancellationToken ct) =>
         {
-            if (!QueryKeys.IsLocal(userId, matrix.Value.ServerName)) return MatrixError.InvalidParam($"{userId} is not a user of this server").ToResult();
+            if (!MatrixIds.IsLocal(userId, matrix.Value.ServerName)) return MatrixError.InvalidParam($"{userId} is not a user of this server").ToResult();
             var devices = await session.Query<UserDevice>().Where(d => d.UserId == userId).ToListAsync(ct);
             var keys = await QueryKeys.LocalAsync(session, new Dictionary<string, string[]> { [userId] = [] }, null, ct);
             var deviceKeys = keys.DeviceKeys.GetValueOrDefault(userId) ?? [];

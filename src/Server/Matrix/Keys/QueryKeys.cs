@@ -24,7 +24,7 @@ public static class QueryKeys
             if (user.Value.ValueKind != JsonValueKind.Array || user.Value.EnumerateArray().Any(d => d.ValueKind != JsonValueKind.String))
                 return MatrixError.BadJson("'device_keys' values must be a list of strings").ToResult();
             var devices = user.Value.EnumerateArray().Select(d => d.GetString()!).ToArray();
-            if (IsLocal(user.Name, matrix.Value.ServerName)) wanted[user.Name] = devices;
+            if (MatrixIds.IsLocal(user.Name, matrix.Value.ServerName)) wanted[user.Name] = devices;
             else if (MatrixIds.TryParseUserId(user.Name, out _, out _)) remote[user.Name] = devices;
         }
 
@@ -81,7 +81,4 @@ public static class QueryKeys
         return new KeysAnswer(result, KeysOf(CrossSigningKey.Master, _ => true), KeysOf(CrossSigningKey.SelfSigning, _ => true),
             KeysOf(CrossSigningKey.UserSigning, u => u == requester));
     }
-
-    internal static bool IsLocal(string userId, string serverName) =>
-        MatrixIds.TryParseUserId(userId, out _, out var server) && server == serverName;
 }
