@@ -2,7 +2,6 @@ using System.Net.Http;
 using System.Net.WebSockets;
 using System.Text;
 using WalkieTalkie.Client.Listen;
-using WalkieTalkie.Client.Matrix;
 using WalkieTalkie.Client.Live;
 using WalkieTalkie.Client.Talk;
 using WalkieTalkie.Client.Walkie;

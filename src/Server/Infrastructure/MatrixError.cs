@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace WalkieTalkie.Server.Infrastructure;
 
 /// <summary>The Matrix standard error response: {"errcode", "error"} with an HTTP status.</summary>

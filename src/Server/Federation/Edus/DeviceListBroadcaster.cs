@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Federation.Sending;
 using WalkieTalkie.Server.Matrix.Keys;
 

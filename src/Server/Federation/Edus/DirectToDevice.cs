@@ -1,9 +1,7 @@
-using Microsoft.Extensions.Options;
 using System.Security.Cryptography;
 using System.Text;
 using WalkieTalkie.Server.Federation.Receiving;
 using WalkieTalkie.Server.Federation.Sending;
-using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Matrix.ToDevice;
 
 namespace WalkieTalkie.Server.Federation.Edus;

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Options;
-using WalkieTalkie.Server.Matrix.Account;
-
 namespace WalkieTalkie.Server.Federation.Queries;
 
 /// <summary>GET /_matrix/federation/v1/query/profile?user_id=&amp;field=: a local user's display name and avatar.</summary>

@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Federation.Transport;
-
 namespace WalkieTalkie.Server.Federation.Queries;
 
 /// <summary>The client API's profile of a user of another server: asked of that server (GET /v1/query/profile).</summary>

@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Options;
 using Npgsql;
-using WalkieTalkie.Server.Infrastructure.Sync;
-using WalkieTalkie.Server.Matrix.Account;
 using WalkieTalkie.Server.Matrix.Keys;
 
 namespace WalkieTalkie.Server.Federation.Queries;

@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Federation.Transport;
-
 namespace WalkieTalkie.Server.Federation.Receiving;
 
 /// <summary>The answer given to a transaction, kept so the same transaction sent again gets the same answer unprocessed.</summary>

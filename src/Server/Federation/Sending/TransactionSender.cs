@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Extensions.Options;
 using Npgsql;
-using WalkieTalkie.Server.Federation.Transport;
 
 namespace WalkieTalkie.Server.Federation.Sending;
 

@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Federation.Transport;
-
 namespace WalkieTalkie.Server.Federation.Versions;
 
 /// <summary>GET /_matrix/federation/v1/version: which implementation this is (no authentication).</summary>

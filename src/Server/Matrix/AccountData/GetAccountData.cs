@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace WalkieTalkie.Server.Matrix.AccountData;
 
 /// <summary>GET /user/{userId}/account_data/{type}: the content as stored; 404 M_NOT_FOUND when unset.</summary>

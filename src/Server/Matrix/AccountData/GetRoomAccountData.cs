@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace WalkieTalkie.Server.Matrix.AccountData;
 
 /// <summary>GET /user/{userId}/rooms/{roomId}/account_data/{type}: 404 M_NOT_FOUND when unset, 400 M_INVALID_PARAM for a bad room id.</summary>

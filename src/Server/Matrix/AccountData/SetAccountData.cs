@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-using WalkieTalkie.Server.Infrastructure.Sync;
-
 namespace WalkieTalkie.Server.Matrix.AccountData;
 
 /// <summary>PUT /user/{userId}/account_data/{type}: any JSON object of at most 64 KiB, stored as sent.</summary>

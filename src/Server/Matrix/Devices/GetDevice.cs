@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Matrix.Account;
-
 namespace WalkieTalkie.Server.Matrix.Devices;
 
 /// <summary>GET /devices/{deviceId}: one device of the caller; 404 M_NOT_FOUND for any other.</summary>

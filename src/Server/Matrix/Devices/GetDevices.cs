@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Matrix.Account;
-
 namespace WalkieTalkie.Server.Matrix.Devices;
 
 /// <summary>GET /devices: every device of the caller.</summary>

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Federation.Queries;
-using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Keys;
 

@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Options;
-using WalkieTalkie.Server.Infrastructure.Sync;
-using WalkieTalkie.Server.Matrix.Account;
-
 namespace WalkieTalkie.Server.Matrix.Keys;
 
 /// <summary>

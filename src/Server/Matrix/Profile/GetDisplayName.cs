@@ -1,5 +1,4 @@
 using WalkieTalkie.Server.Federation.Queries;
-using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Profile;
 

@@ -1,6 +1,5 @@
 using Marten.Patching;
 using Wolverine;
-using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Profile;
 

@@ -1,7 +1,5 @@
-using System.Text.Json.Serialization;
 using Marten.Patching;
 using Wolverine;
-using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Profile;
 

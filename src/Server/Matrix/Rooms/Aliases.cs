@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace WalkieTalkie.Server.Matrix.Rooms;
 
 /// <summary>A room alias (Marten document, id = "#alias:server").</summary>

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Federation.Rooms;
-using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Rooms;
 

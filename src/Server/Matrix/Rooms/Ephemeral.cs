@@ -1,6 +1,4 @@
-using System.Text.Json.Serialization;
 using WalkieTalkie.Server.Federation.Edus;
-using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Matrix.AccountData;
 
 namespace WalkieTalkie.Server.Matrix.Rooms;

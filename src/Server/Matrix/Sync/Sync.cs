@@ -1,8 +1,6 @@
 using JasperFx.Events;
 using Npgsql;
-using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Matrix.Filters;
-using WalkieTalkie.Server.Matrix.Rooms;
 
 namespace WalkieTalkie.Server.Matrix.Sync;
 

@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
-using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Federation.Edus;
 using WalkieTalkie.Server.Federation.Sending;
 

@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace WalkieTalkie.Server.Walkie.Consent;
 
 /// <summary>200 <c>{"device_id", "expires_ts": ms | null}</c>; null (written, not omitted) = permanent.</summary>

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Options;
-using WalkieTalkie.Server.Matrix.Account;
-using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Floor;
 
 namespace WalkieTalkie.Server.Walkie.Consent;

@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Federation.Transport;
-
 namespace WalkieTalkie.Server.Walkie.Floor;
 
 /// <summary>

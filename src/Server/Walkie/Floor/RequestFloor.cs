@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.HttpResults;
 using WalkieTalkie.Protocol;
 
 namespace WalkieTalkie.Server.Walkie.Floor;

@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace WalkieTalkie.Server.Walkie.Floor;
 
 /// <summary>200 <c>{"revoked": {"user_id","device_id"} | absent, "dequeued": [...]}</c>: what the revocation took from whom.</summary>
