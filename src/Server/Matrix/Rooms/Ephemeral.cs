@@ -28,24 +28,24 @@ public static class Ephemeral
 
     public static void MapEphemeral(this RouteGroupBuilder v3)
     {
-        v3.MapPut("/rooms/{roomId}/typing/{userId}", async (string roomId, string userId, TypingRequest body, HttpContext http, IQuerySession q,
+        v3.MapPut("/rooms/{roomId}/typing/{userId}", async Task<Results<Ok<EmptyResponse>, JsonHttpResult<MatrixError>>> (string roomId, string userId, TypingRequest body, HttpContext http, IQuerySession q,
             EphemeralBoard board, EphemeralSender federation, CancellationToken ct) =>
         {
-            if (userId != http.Device().UserId) return MatrixError.Forbidden("You can only set your own typing state").ToResult();
+            if (userId != http.Device().UserId) return MatrixError.Forbidden("You can only set your own typing state").ToTypedResult();
             var (_, error) = await ReadRoom.ReadableAsync(q, roomId, userId, ct);
-            if (error is not null) return error;
-            if (body.Typing is not { } typing) return MatrixError.BadJson("`typing` must be a boolean").ToResult();
+            if (error is not null) return error.ToTypedResult();
+            if (body.Typing is not { } typing) return MatrixError.BadJson("`typing` must be a boolean").ToTypedResult();
             var timeout = body.Timeout is { } ms ? Math.Clamp(ms, 0, 120_000) : 30_000;
             await board.SetTypingAsync(roomId, userId, typing, TimeSpan.FromMilliseconds(timeout));
             await federation.TypingAsync(roomId, userId, typing, ct); // to the other servers in the room, as m.typing
-            return TypedResults.Ok(new { });
+            return TypedResults.Ok(EmptyResponse.Instance);
         }).RequireAccessToken();
 
-        v3.MapPost("/rooms/{roomId}/receipt/{receiptType}/{eventId}", async (string roomId, string receiptType, string eventId,
+        v3.MapPost("/rooms/{roomId}/receipt/{receiptType}/{eventId}", async Task<Results<Ok<EmptyResponse>, JsonHttpResult<MatrixError>>> (string roomId, string receiptType, string eventId,
             ReceiptRequest body, HttpContext http, IDocumentStore store, EphemeralSender federation, TimeProvider clock, CancellationToken ct) =>
         {
             if (receiptType is not ("m.read" or "m.read.private" or "m.fully_read"))
-                return MatrixError.InvalidParam($"Unknown receipt type {receiptType}").ToResult();
+                return MatrixError.InvalidParam($"Unknown receipt type {receiptType}").ToTypedResult();
             return await ReceiptAsync(store, federation, http.Device().UserId, roomId, [(receiptType, eventId)], body.ThreadId, clock, ct);
         }).RequireAccessToken();
 
@@ -58,15 +58,15 @@ public static class Ephemeral
         }).RequireAccessToken();
     }
 
-    static async Task<IResult> ReceiptAsync(IDocumentStore store, EphemeralSender federation, string userId, string roomId, List<(string Type, string EventId)> receipts,
+    static async Task<Results<Ok<EmptyResponse>, JsonHttpResult<MatrixError>>> ReceiptAsync(IDocumentStore store, EphemeralSender federation, string userId, string roomId, List<(string Type, string EventId)> receipts,
         string? threadId, TimeProvider clock, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
         var (_, error) = await ReadRoom.ReadableAsync(session, roomId, userId, ct);
-        if (error is not null) return error;
+        if (error is not null) return error.ToTypedResult();
         foreach (var (_, eventId) in receipts)
             if (await RoomWriter.LoadEventAsync(session, eventId, ct) is not { } e || e.RoomId != roomId)
-                return MatrixError.NotFound($"Unknown event {eventId}").ToResult();
+                return MatrixError.NotFound($"Unknown event {eventId}").ToTypedResult();
 
         await SyncLog.BeginAsync(session, ct);
         var ts = clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -82,6 +82,6 @@ public static class Ephemeral
         // Public receipts go to the other servers in the room as m.receipt; private ones and the read marker stay here.
         foreach (var (type, eventId) in receipts.Where(r => r.Type == "m.read"))
             await federation.ReadReceiptAsync(roomId, userId, eventId, ts, threadId, ct);
-        return TypedResults.Ok(new { });
+        return TypedResults.Ok(EmptyResponse.Instance);
     }
 }

@@ -17,6 +17,9 @@ public static class Membership
         public static bool EmptyIsObject => true;
     }
 
+    /// <summary>join: the room joined, by id.</summary>
+    public sealed record JoinResponse(string RoomId);
+
     public static void MapMembership(this RouteGroupBuilder v3)
     {
         v3.MapPost("/join/{roomIdOrAlias}", Join).RequireAccessToken();
@@ -31,15 +34,15 @@ public static class Membership
             ChangeOther(roomId, body, http, w, q, "unban", ct)).RequireAccessToken();
         v3.MapPost("/rooms/{roomId}/leave", Leave).RequireAccessToken();
         // Nothing is kept per user once they left, so forgetting is a no-op that always succeeds.
-        v3.MapPost("/rooms/{roomId}/forget", () => TypedResults.Ok(new { })).RequireAccessToken();
+        v3.MapPost("/rooms/{roomId}/forget", () => TypedResults.Ok(EmptyResponse.Instance)).RequireAccessToken();
     }
 
-    static async Task<IResult> Join(ReasonRequest body, HttpContext http, RoomWriter writer, IQuerySession query, RemoteJoin remote,
+    static async Task<Results<Ok<JoinResponse>, JsonHttpResult<MatrixError>>> Join(ReasonRequest body, HttpContext http, RoomWriter writer, IQuerySession query, RemoteJoin remote,
         IOptions<MatrixOptions> matrix, CancellationToken ct)
     {
         var target = (string)(http.Request.RouteValues["roomIdOrAlias"] ?? http.Request.RouteValues["roomId"])!;
         var user = http.Device().UserId;
-        if (!MatrixIds.IsRoomIdOrAlias(target)) return MatrixError.InvalidParam($"{target} is not a room id or alias").ToResult();
+        if (!MatrixIds.IsRoomIdOrAlias(target)) return MatrixError.InvalidParam($"{target} is not a room id or alias").ToTypedResult();
         var own = matrix.Value.ServerName;
         // `server_name` (and its newer name `via`) lists residents to ask when the room lives elsewhere.
         var servers = http.Request.Query["server_name"].Concat(http.Request.Query["via"]).OfType<string>().ToList();
@@ -50,10 +53,10 @@ public static class Membership
             (roomId, servers) = (resolved, [.. aliasServers, .. servers]);
         }
         else roomId = await Aliases.ResolveAsync(query, target, ct);
-        if (roomId is null) return MatrixError.NotFound($"Room {target} not found").ToResult();
+        if (roomId is null) return MatrixError.NotFound($"Room {target} not found").ToTypedResult();
 
         var room = await query.LoadAsync<RoomState>(roomId, ct);
-        if (room is not null && room.IsJoined(user)) return TypedResults.Ok(new { room_id = roomId });
+        if (room is not null && room.IsJoined(user)) return TypedResults.Ok(new JoinResponse(roomId));
         var account = await query.LoadAsync<UserAccount>(user, ct);
         var content = CreateRoom.MemberContent(Memberships.Join, account);
         if (body.Reason is { } reason) content["reason"] = reason;
@@ -63,46 +66,46 @@ public static class Membership
         if (!resident && (PduVerifier.ServerOf(roomId) != own || servers.Count > 0))
         {
             await remote.JoinAsync(roomId, user, content, servers, ct);
-            return TypedResults.Ok(new { room_id = roomId });
+            return TypedResults.Ok(new JoinResponse(roomId));
         }
-        if (room is null || !room.Exists) return MatrixError.NotFound($"Room {target} not found").ToResult();
+        if (room is null || !room.Exists) return MatrixError.NotFound($"Room {target} not found").ToTypedResult();
         // An invite flagged is_direct keeps the flag on the join.
         await writer.AppendAsync(roomId, state => [new RoomEventDraft(user, EventTypes.Member, user, content)], ct);
-        return TypedResults.Ok(new { room_id = roomId });
+        return TypedResults.Ok(new JoinResponse(roomId));
     }
 
-    static async Task<IResult> Leave(string roomId, ReasonRequest body, HttpContext http, RoomWriter writer, IQuerySession query, CancellationToken ct)
+    static async Task<Results<Ok<EmptyResponse>, JsonHttpResult<MatrixError>>> Leave(string roomId, ReasonRequest body, HttpContext http, RoomWriter writer, IQuerySession query, CancellationToken ct)
     {
         var user = http.Device().UserId;
         var room = await query.LoadAsync<RoomState>(roomId, ct);
-        if (room is null || !room.Exists) return MatrixError.NotFound("Unknown room").ToResult();
+        if (room is null || !room.Exists) return MatrixError.NotFound("Unknown room").ToTypedResult();
         var content = new JsonObject { ["membership"] = Memberships.Leave };
         if (body.Reason is { } reason) content["reason"] = reason;
         await writer.AppendAsync(roomId, _ => [new RoomEventDraft(user, EventTypes.Member, user, content)], ct);
-        return TypedResults.Ok(new { });
+        return TypedResults.Ok(EmptyResponse.Instance);
     }
 
     /// <summary>invite/kick/ban/unban: the sender changes someone else's membership.</summary>
-    static async Task<IResult> ChangeOther(string roomId, TargetRequest body, HttpContext http, RoomWriter writer, IQuerySession query,
+    static async Task<Results<Ok<EmptyResponse>, JsonHttpResult<MatrixError>>> ChangeOther(string roomId, TargetRequest body, HttpContext http, RoomWriter writer, IQuerySession query,
         string change, CancellationToken ct)
     {
         var sender = http.Device().UserId;
         var target = body.UserId;
         if (target is null || !MatrixIds.TryParseUserId(target, out _, out _))
-            return MatrixError.BadJson("`user_id` must be a user id").ToResult();
+            return MatrixError.BadJson("`user_id` must be a user id").ToTypedResult();
         var room = await query.LoadAsync<RoomState>(roomId, ct);
-        if (room is null || !room.Exists) return MatrixError.NotFound("Unknown room").ToResult();
+        if (room is null || !room.Exists) return MatrixError.NotFound("Unknown room").ToTypedResult();
 
         var remoteTarget = PduVerifier.ServerOf(target) != http.RequestServices.GetRequiredService<IOptions<MatrixOptions>>().Value.ServerName;
         if (change == Memberships.Invite)
         {
-            if (!remoteTarget && await query.LoadAsync<UserAccount>(target, ct) is null) return MatrixError.NotFound($"Unknown user {target}").ToResult();
-            if (room.MembershipOf(target) == Memberships.Invite) return TypedResults.Ok(new { });
+            if (!remoteTarget && await query.LoadAsync<UserAccount>(target, ct) is null) return MatrixError.NotFound($"Unknown user {target}").ToTypedResult();
+            if (room.MembershipOf(target) == Memberships.Invite) return TypedResults.Ok(EmptyResponse.Instance);
         }
         if (change == "unban" && room.MembershipOf(target) != Memberships.Ban)
-            return MatrixError.Forbidden("The user is not banned").ToResult();
+            return MatrixError.Forbidden("The user is not banned").ToTypedResult();
         if (change == Memberships.Leave && room.MembershipOf(target) is not (Memberships.Join or Memberships.Invite))
-            return MatrixError.Forbidden("The user is not in the room").ToResult();
+            return MatrixError.Forbidden("The user is not in the room").ToTypedResult();
 
         var content = new JsonObject { ["membership"] = change == "unban" ? Memberships.Leave : change };
         if (body.Reason is { } reason) content["reason"] = reason;
@@ -110,6 +113,6 @@ public static class Membership
         if (change == Memberships.Invite && remoteTarget)
             await http.RequestServices.GetRequiredService<RemoteInvite>().SendAsync(roomId, sender, target, content, ct);
         else await writer.AppendAsync(roomId, _ => [new RoomEventDraft(sender, EventTypes.Member, target, content)], ct);
-        return TypedResults.Ok(new { });
+        return TypedResults.Ok(EmptyResponse.Instance);
     }
 }

@@ -10,6 +10,8 @@ public interface IStateEventValidator
 /// <summary>PUT /rooms/{roomId}/send/{eventType}/{txnId} and PUT /rooms/{roomId}/state/{eventType}/{stateKey}.</summary>
 public static class SendEvent
 {
+    public sealed record Response(string EventId);
+
     public static void MapSendEvent(this RouteGroupBuilder v3)
     {
         v3.MapPut("/rooms/{roomId}/send/{eventType}/{txnId}", Send).RequireAccessToken().RequireRateLimiting(RateLimits.Send);
@@ -19,17 +21,17 @@ public static class SendEvent
             .RequireAccessToken().RequireRateLimiting(RateLimits.Send);
     }
 
-    static async Task<IResult> Send(string roomId, string eventType, string txnId, HttpContext http, RoomWriter writer, CancellationToken ct)
+    static async Task<Results<Ok<Response>, JsonHttpResult<MatrixError>>> Send(string roomId, string eventType, string txnId, HttpContext http, RoomWriter writer, CancellationToken ct)
     {
         var device = http.Device();
         var content = await MatrixBody.ReadObjectAsync(http.Request);
-        if (eventType is EventTypes.Redaction) return MatrixError.BadJson("Use the redact endpoint").ToResult();
+        if (eventType is EventTypes.Redaction) return MatrixError.BadJson("Use the redact endpoint").ToTypedResult();
         var events = await writer.AppendAsync(roomId, _ =>
             [new RoomEventDraft(device.UserId, eventType, null, content) { SenderDevice = device.DeviceId, TxnId = txnId }], ct);
-        return TypedResults.Ok(new { event_id = events[0].EventId });
+        return TypedResults.Ok(new Response(events[0].EventId));
     }
 
-    static async Task<IResult> PutState(string roomId, string eventType, string stateKey, HttpContext http, RoomWriter writer,
+    static async Task<Ok<Response>> PutState(string roomId, string eventType, string stateKey, HttpContext http, RoomWriter writer,
         IEnumerable<IStateEventValidator> validators, CancellationToken ct)
     {
         var user = http.Device().UserId;
@@ -40,6 +42,6 @@ public static class SendEvent
                 if (validator.Validate(room, eventType, stateKey, content) is { } error) throw new MatrixException(error);
             return [new RoomEventDraft(user, eventType, stateKey, content)];
         }, ct);
-        return TypedResults.Ok(new { event_id = events[0].EventId });
+        return TypedResults.Ok(new Response(events[0].EventId));
     }
 }
