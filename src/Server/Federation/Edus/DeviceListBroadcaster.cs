@@ -19,28 +19,8 @@ public sealed class DeviceListBroadcaster(IDocumentStore store, FederationSender
 {
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await AnnounceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning("Device list announcements failed: {Message}", e.Message);
-            }
-            try
-            {
-                await Task.Delay(PollInterval, clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicWork.RunAsync(AnnounceAsync, PollInterval, clock, logger, "Device list announcements failed: {Message}", stoppingToken);
 
     async Task AnnounceAsync(CancellationToken ct)
     {
