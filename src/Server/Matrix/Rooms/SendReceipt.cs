@@ -6,11 +6,12 @@ namespace WalkieTalkie.Server.Matrix.Rooms;
 /// <summary>A read receipt (event on the room's receipts stream, so /sync orders it like everything else).</summary>
 public sealed record ReceiptSent(string RoomId, string UserId, string ReceiptType, string EventId, string? ThreadId, long Ts);
 
-/// <summary>PUT /rooms/{roomId}/typing/{userId}, POST /rooms/{roomId}/receipt/{type}/{eventId}, POST /rooms/{roomId}/read_markers.</summary>
-public static class Ephemeral
+/// <summary>
+/// POST /rooms/{roomId}/receipt/{receiptType}/{eventId} and POST /rooms/{roomId}/read_markers: `m.read` and
+/// `m.read.private` receipts, and the `m.fully_read` marker (room account data).
+/// </summary>
+public static class SendReceipt
 {
-    public sealed record TypingRequest(bool? Typing, long? Timeout) : IMatrixRequest<TypingRequest>;
-
     public sealed record ReceiptRequest(string? ThreadId) : IMatrixRequest<ReceiptRequest>
     {
         public static bool EmptyIsObject => true;
@@ -26,36 +27,26 @@ public static class Ephemeral
 
     static readonly string[] ReceiptTypes = ["m.read", "m.read.private"];
 
-    public static void MapEphemeral(this RouteGroupBuilder v3)
+    public static void MapSendReceipt(this RouteGroupBuilder v3)
     {
-        v3.MapPut("/rooms/{roomId}/typing/{userId}", async Task<Results<Ok<EmptyResponse>, JsonHttpResult<MatrixError>>> (string roomId, string userId, TypingRequest body, HttpContext http, IQuerySession q,
-            EphemeralBoard board, EphemeralSender federation, CancellationToken ct) =>
-        {
-            if (userId != http.Device().UserId) return MatrixError.Forbidden("You can only set your own typing state").ToTypedResult();
-            var (_, error) = await ReadRoom.ReadableAsync(q, roomId, userId, ct);
-            if (error is not null) return error.ToTypedResult();
-            if (body.Typing is not { } typing) return MatrixError.BadJson("`typing` must be a boolean").ToTypedResult();
-            var timeout = body.Timeout is { } ms ? Math.Clamp(ms, 0, 120_000) : 30_000;
-            await board.SetTypingAsync(roomId, userId, typing, TimeSpan.FromMilliseconds(timeout));
-            await federation.TypingAsync(roomId, userId, typing, ct); // to the other servers in the room, as m.typing
-            return TypedResults.Ok(EmptyResponse.Instance);
-        }).RequireAccessToken();
+        v3.MapPost("/rooms/{roomId}/receipt/{receiptType}/{eventId}", Receipt).RequireAccessToken();
+        v3.MapPost("/rooms/{roomId}/read_markers", ReadMarkers).RequireAccessToken();
+    }
 
-        v3.MapPost("/rooms/{roomId}/receipt/{receiptType}/{eventId}", async Task<Results<Ok<EmptyResponse>, JsonHttpResult<MatrixError>>> (string roomId, string receiptType, string eventId,
-            ReceiptRequest body, HttpContext http, IDocumentStore store, EphemeralSender federation, TimeProvider clock, CancellationToken ct) =>
-        {
-            if (receiptType is not ("m.read" or "m.read.private" or "m.fully_read"))
-                return MatrixError.InvalidParam($"Unknown receipt type {receiptType}").ToTypedResult();
-            return await ReceiptAsync(store, federation, http.Device().UserId, roomId, [(receiptType, eventId)], body.ThreadId, clock, ct);
-        }).RequireAccessToken();
+    static async Task<Results<Ok<EmptyResponse>, JsonHttpResult<MatrixError>>> Receipt(string roomId, string receiptType, string eventId, ReceiptRequest body, HttpContext http,
+        IDocumentStore store, EphemeralSender federation, TimeProvider clock, CancellationToken ct)
+    {
+        if (receiptType is not ("m.read" or "m.read.private" or "m.fully_read"))
+            return MatrixError.InvalidParam($"Unknown receipt type {receiptType}").ToTypedResult();
+        return await ReceiptAsync(store, federation, http.Device().UserId, roomId, [(receiptType, eventId)], body.ThreadId, clock, ct);
+    }
 
-        v3.MapPost("/rooms/{roomId}/read_markers", async (string roomId, ReadMarkersRequest body, HttpContext http, IDocumentStore store,
-            EphemeralSender federation, TimeProvider clock, CancellationToken ct) =>
-        {
-            var markers = new[] { ("m.fully_read", body.FullyRead), ("m.read", body.Read), ("m.read.private", body.ReadPrivate) }
-                .Where(m => m.Item2 is not null).Select(m => (m.Item1, m.Item2!)).ToList();
-            return await ReceiptAsync(store, federation, http.Device().UserId, roomId, markers, null, clock, ct);
-        }).RequireAccessToken();
+    static Task<Results<Ok<EmptyResponse>, JsonHttpResult<MatrixError>>> ReadMarkers(string roomId, ReadMarkersRequest body, HttpContext http, IDocumentStore store,
+        EphemeralSender federation, TimeProvider clock, CancellationToken ct)
+    {
+        var markers = new[] { ("m.fully_read", body.FullyRead), ("m.read", body.Read), ("m.read.private", body.ReadPrivate) }
+            .Where(m => m.Item2 is not null).Select(m => (m.Item1, m.Item2!)).ToList();
+        return ReceiptAsync(store, federation, http.Device().UserId, roomId, markers, null, clock, ct);
     }
 
     static async Task<Results<Ok<EmptyResponse>, JsonHttpResult<MatrixError>>> ReceiptAsync(IDocumentStore store, EphemeralSender federation, string userId, string roomId, List<(string Type, string EventId)> receipts,
