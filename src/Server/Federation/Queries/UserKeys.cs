@@ -9,12 +9,6 @@ namespace WalkieTalkie.Server.Federation.Queries;
 /// </summary>
 public static class UserKeys
 {
-    /// <summary>POST /v1/user/keys/query: as the client API's /keys/query, without user-signing keys.</summary>
-    public sealed record QueryResponse(
-        Dictionary<string, Dictionary<string, RawJson>> DeviceKeys,
-        Dictionary<string, RawJson> MasterKeys,
-        Dictionary<string, RawJson> SelfSigningKeys);
-
     /// <summary>POST /v1/user/keys/claim: one claimed key per user, device and algorithm.</summary>
     public sealed record ClaimResponse(Dictionary<string, Dictionary<string, Dictionary<string, RawJson>>> OneTimeKeys);
 
@@ -30,7 +24,8 @@ public static class UserKeys
         federation.MapGet("/v1/user/devices/{userId}", Devices);
     }
 
-    static async Task<Results<Ok<QueryResponse>, JsonHttpResult<MatrixError>>> Query(HttpContext http, IQuerySession session,
+    /// <summary>As the client API's /keys/query for local users, without user-signing keys (<see cref="QueryKeys.KeysAnswer"/>).</summary>
+    static async Task<Results<Ok<QueryKeys.KeysAnswer>, JsonHttpResult<MatrixError>>> Query(HttpContext http, IQuerySession session,
         IOptions<MatrixOptions> matrix, CancellationToken ct)
     {
         var body = await MatrixBody.ReadElementAsync(http.Request, KeysModule.MaxBodyBytes);
@@ -43,8 +38,7 @@ public static class UserKeys
                 return MatrixError.BadJson("'device_keys' values must be a list of strings").ToTypedResult();
             if (MatrixIds.IsLocal(user.Name, matrix.Value.ServerName)) wanted[user.Name] = user.Value.EnumerateArray().Select(d => d.GetString()!).ToArray();
         }
-        var keys = await QueryKeys.LocalAsync(session, wanted, null, ct);
-        return TypedResults.Ok(new QueryResponse(keys.DeviceKeys, keys.MasterKeys, keys.SelfSigningKeys));
+        return TypedResults.Ok(await QueryKeys.LocalAsync(session, wanted, null, ct));
     }
 
     static async Task<Results<Ok<ClaimResponse>, JsonHttpResult<MatrixError>>> Claim(HttpContext http, IDocumentSession session,

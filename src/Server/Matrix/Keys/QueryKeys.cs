@@ -37,15 +37,18 @@ public static class QueryKeys
         var local = await LocalAsync(session, wanted, requester, ct);
         // Users of other servers: asked of their servers (POST /_matrix/federation/v1/user/keys/query), merged in.
         var failures = await federation.QueryAsync(remote, local, ct);
-        return TypedResults.Ok(new Response(local.DeviceKeys, failures, local.MasterKeys, local.SelfSigningKeys, local.UserSigningKeys));
+        return TypedResults.Ok(new Response(local.DeviceKeys, failures, local.MasterKeys, local.SelfSigningKeys, local.UserSigningKeys ?? []));
     }
 
-    /// <summary>What /keys/query answers, per user id; also what the federation's /user/keys/query serves (without user-signing keys).</summary>
+    /// <summary>
+    /// What /keys/query answers, per user id; also the federation's /user/keys/query answer as it stands, where user-signing
+    /// keys are null (omitted): they are their owner's alone.
+    /// </summary>
     public sealed record KeysAnswer(
         Dictionary<string, Dictionary<string, RawJson>> DeviceKeys,
         Dictionary<string, RawJson> MasterKeys,
         Dictionary<string, RawJson> SelfSigningKeys,
-        Dictionary<string, RawJson> UserSigningKeys);
+        Dictionary<string, RawJson>? UserSigningKeys);
 
     /// <summary>Keys of local users; <paramref name="requester"/> sees their own user-signing key and signatures (null: a server asks).</summary>
     public static async Task<KeysAnswer> LocalAsync(IQuerySession session, IReadOnlyDictionary<string, string[]> wanted, string? requester,
@@ -78,6 +81,6 @@ public static class QueryKeys
             .ToDictionary(k => k.UserId, k => new RawJson(SignedJson.Extend(k.Json, signatures[(k.UserId, k.PublicKey)].ToList())));
 
         return new KeysAnswer(result, KeysOf(CrossSigningKey.Master, _ => true), KeysOf(CrossSigningKey.SelfSigning, _ => true),
-            KeysOf(CrossSigningKey.UserSigning, u => u == requester));
+            requester is null ? null : KeysOf(CrossSigningKey.UserSigning, u => u == requester));
     }
 }
