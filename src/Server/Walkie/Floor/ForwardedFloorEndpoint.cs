@@ -12,7 +12,7 @@ public static class ForwardedFloorEndpoint
 
     static async Task<Results<Ok<JsonObject>, JsonHttpResult<FloorTakenError>>> Handle(string roomId, string op, HttpContext http, FloorControl floor, CancellationToken ct)
     {
-        var command = FloorWire.ParseCommand(op, roomId, http.FederationOrigin(), await MatrixJson.ReadObjectAsync(http.Request));
+        var command = FloorWire.ParseCommand(op, roomId, http.FederationOrigin(), await MatrixBody.ReadObjectAsync(http.Request));
         return await floor.HandleAsync(command, ct) switch
         {
             FloorOutcome.Denied d => WalkieErrors.FloorTaken(d.Holder),

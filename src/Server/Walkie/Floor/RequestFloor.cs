@@ -33,7 +33,7 @@ public static class RequestFloorEndpoint
         string roomId, HttpContext http, FloorControl floor, CancellationToken ct)
     {
         var device = http.Device();
-        var priority = FloorPriorities.Parse(await MatrixJson.ReadObjectAsync(http.Request));
+        var priority = FloorPriorities.Parse(await MatrixBody.ReadObjectAsync(http.Request));
         return await floor.HandleAsync(new FloorCommand.Request(roomId, device, priority), ct) switch
         {
             FloorOutcome.Granted g => TypedResults.Ok(new FloorGrantedResponse(g.Epoch, g.ExpiresAt.ToUnixTimeMilliseconds(), g.Emergency)),

@@ -18,7 +18,7 @@ public static class RevokeFloorEndpoint
     static async Task<Ok<FloorRevokedResponse>> Handle(string roomId, HttpContext http, FloorControl floor, CancellationToken ct)
     {
         var moderator = http.Device();
-        var body = await MatrixJson.ReadObjectAsync(http.Request);
+        var body = await MatrixBody.ReadObjectAsync(http.Request);
         var userId = body["user_id"] is JsonValue u && u.TryGetValue<string>(out var user) && user.StartsWith('@')
             ? user
             : throw new MatrixException(MatrixError.BadJson("`user_id` must be a Matrix user id"));
