@@ -1,5 +1,3 @@
-using WalkieTalkie.Client.Matrix;
-
 namespace WalkieTalkie.Client.Cli;
 
 /// <summary><c>walkie room create|join|invite|leave</c>: enough Matrix for a terminal user to set up a walkie-talkie room.</summary>

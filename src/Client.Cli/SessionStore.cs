@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using WalkieTalkie.Client.Matrix;
 
 namespace WalkieTalkie.Client.Cli;
 

@@ -2,7 +2,6 @@ using System.Net.Http;
 using System.Net.WebSockets;
 using System.Text;
 using WalkieTalkie.Client.Listen;
-using WalkieTalkie.Client.Matrix;
 using WalkieTalkie.Client.Live;
 using WalkieTalkie.Client.Talk;
 using WalkieTalkie.Client.Walkie;
@@ -106,9 +105,8 @@ internal static class WalkieCli
 
     private static async Task<int> ConsentAsync(ParsedCommand command, string sessionPath, CliEnvironment env, CancellationToken ct)
     {
-        var credentials = LoadSession(sessionPath);
-        using var session = new MatrixSession(credentials, env.Handler);
-        string roomId = await session.ResolveRoomAsync(command.Require("room"), ct);
+        using var room = await OpenRoomAsync(command, sessionPath, env, ct);
+        var (credentials, session, roomId) = room;
         var api = new WalkieApi(session);
         if (command.Has("withdraw"))
         {
@@ -126,9 +124,8 @@ internal static class WalkieCli
 
     private static async Task<int> FloorAsync(ParsedCommand command, string sessionPath, CliEnvironment env, CancellationToken ct)
     {
-        var credentials = LoadSession(sessionPath);
-        using var session = new MatrixSession(credentials, env.Handler);
-        string roomId = await session.ResolveRoomAsync(command.Require("room"), ct);
+        using var room = await OpenRoomAsync(command, sessionPath, env, ct);
+        var (_, session, roomId) = room;
         var floor = await new WalkieApi(session).GetFloorAsync(roomId, ct);
         if (floor.State == FloorState.Idle)
             env.Out.WriteLine($"{roomId}: idle (last epoch {floor.Epoch}).");
@@ -142,9 +139,8 @@ internal static class WalkieCli
 
     private static async Task<int> TalkAsync(ParsedCommand command, string sessionPath, CliEnvironment env, CancellationToken stop)
     {
-        var credentials = LoadSession(sessionPath);
-        using var session = new MatrixSession(credentials, env.Handler);
-        string roomId = await session.ResolveRoomAsync(command.Require("room"), stop);
+        using var room = await OpenRoomAsync(command, sessionPath, env, stop);
+        var (credentials, session, roomId) = room;
         if (await RoomCommands.RefuseEncryptedAsync(session, roomId, "talk", env, stop))
             return ExitCodes.EncryptedRoom;
         using var source = command.Get("wav") is { } wav
@@ -205,9 +201,8 @@ internal static class WalkieCli
 
     private static async Task<int> ListenAsync(ParsedCommand command, string sessionPath, CliEnvironment env, CancellationToken stop)
     {
-        var credentials = LoadSession(sessionPath);
-        using var session = new MatrixSession(credentials, env.Handler);
-        string roomId = await session.ResolveRoomAsync(command.Require("room"), stop);
+        using var room = await OpenRoomAsync(command, sessionPath, env, stop);
+        var (credentials, session, roomId) = room;
         if (await RoomCommands.RefuseEncryptedAsync(session, roomId, "listen", env, stop))
             return ExitCodes.EncryptedRoom;
         string outDir = command.Get("out") ?? Directory.GetCurrentDirectory();
@@ -303,6 +298,27 @@ internal static class WalkieCli
         AccessTokenInQuery = command.Has("token-in-query"),
         Connector = env.Connector,
     };
+
+    /// <summary>The saved session, signed in, with the --room argument resolved to a room id; disposing it closes the session.</summary>
+    private sealed record RoomSession(MatrixCredentials Credentials, MatrixSession Session, string RoomId) : IDisposable
+    {
+        public void Dispose() => Session.Dispose();
+    }
+
+    private static async Task<RoomSession> OpenRoomAsync(ParsedCommand command, string sessionPath, CliEnvironment env, CancellationToken ct)
+    {
+        var credentials = LoadSession(sessionPath);
+        var session = new MatrixSession(credentials, env.Handler);
+        try
+        {
+            return new(credentials, session, await session.ResolveRoomAsync(command.Require("room"), ct));
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
 
     private static MatrixCredentials LoadSession(string path) =>
         SessionStore.Load(path) ?? throw new UsageException($"Not logged in: no session at {path}. Run `walkie login --server URL --user USER --password PASSWORD` first.");

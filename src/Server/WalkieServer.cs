@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using JasperFx;
 using JasperFx.CodeGeneration;
 using JasperFx.Events;
@@ -7,9 +6,6 @@ using Weasel.Core;
 using Wolverine;
 using Wolverine.Marten;
 using WalkieTalkie.Server.Federation;
-using WalkieTalkie.Server.Federation.Transport;
-using WalkieTalkie.Server.Matrix.Account;
-using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Matrix.Sync;
 using WalkieTalkie.Server.Matrix.AccountData;
 using WalkieTalkie.Server.Matrix.Capabilities;

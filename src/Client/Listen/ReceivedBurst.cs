@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using WalkieTalkie.Audio;
 
 namespace WalkieTalkie.Client.Listen;
 

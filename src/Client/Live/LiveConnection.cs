@@ -1,4 +1,3 @@
-using System.Net.WebSockets;
 using System.Threading.Channels;
 
 namespace WalkieTalkie.Client.Live;

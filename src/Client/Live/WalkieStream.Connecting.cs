@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.WebSockets;
-using WalkieTalkie.Client.Matrix;
 
 namespace WalkieTalkie.Client.Live;
 

@@ -1,5 +1,3 @@
-using System.Net.WebSockets;
-
 namespace WalkieTalkie.Client.Live;
 
 /// <summary>The receive side: control messages become typed events and channel maps, binary frames become <see cref="ReceivedFrame"/>s.</summary>

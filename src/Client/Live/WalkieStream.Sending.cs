@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.WebSockets;
 
 namespace WalkieTalkie.Client.Live;
 

@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Net.WebSockets;
 using System.Threading.Channels;
-using WalkieTalkie.Client.Matrix;
 using WalkieTalkie.Client.Walkie;
 
 namespace WalkieTalkie.Client.Live;

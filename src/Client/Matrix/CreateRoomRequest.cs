@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace WalkieTalkie.Client.Matrix;
 
 /// <summary>One entry of <c>initial_state</c>.</summary>

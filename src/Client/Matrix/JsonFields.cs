@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace WalkieTalkie.Client.Matrix;
 
 /// <summary>Tolerant readers for JSON fields: a missing or mistyped field reads as null, the caller decides whether that is fatal.</summary>

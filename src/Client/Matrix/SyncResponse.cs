@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace WalkieTalkie.Client.Matrix;
 
 /// <summary>A <c>/sync</c> answer: the raw body plus the few views a walkie-talkie client reads.</summary>

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using WalkieTalkie.Audio;
 
 namespace WalkieTalkie.Client.Talk;
 

@@ -1,4 +1,3 @@
-using WalkieTalkie.Audio;
 using WalkieTalkie.Client.Live;
 
 namespace WalkieTalkie.Client.Talk;

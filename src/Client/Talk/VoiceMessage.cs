@@ -1,8 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using WalkieTalkie.Audio;
-using WalkieTalkie.Client.Matrix;
-
 namespace WalkieTalkie.Client.Talk;
 
 /// <summary>

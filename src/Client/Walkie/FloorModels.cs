@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using WalkieTalkie.Client.Matrix;
-
 namespace WalkieTalkie.Client.Walkie;
 
 public enum FloorState { Idle, Taken }

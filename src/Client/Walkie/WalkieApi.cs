@@ -1,6 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
-using WalkieTalkie.Client.Matrix;
 
 namespace WalkieTalkie.Client.Walkie;
 

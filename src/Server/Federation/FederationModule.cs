@@ -5,7 +5,6 @@ using WalkieTalkie.Server.Federation.Queries;
 using WalkieTalkie.Server.Federation.Receiving;
 using WalkieTalkie.Server.Federation.Rooms;
 using WalkieTalkie.Server.Federation.Sending;
-using WalkieTalkie.Server.Federation.Transport;
 using WalkieTalkie.Server.Federation.Versions;
 
 namespace WalkieTalkie.Server.Federation;

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace WalkieTalkie.Server.Infrastructure;
 
 /// <summary>One device of one user: what an access token resolves to, and the unit of consent, floor holding and queueing.</summary>

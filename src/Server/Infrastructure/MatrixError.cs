@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace WalkieTalkie.Server.Infrastructure;
 
 /// <summary>The Matrix standard error response: {"errcode", "error"} with an HTTP status.</summary>
@@ -16,6 +13,7 @@ public sealed record MatrixError(
     [JsonPropertyName("admin_contact"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? AdminContact { get; init; }
 
+    /// <summary>Untyped, for the endpoints not yet declaring their answers (Federation/Rooms, Walkie/Stream).</summary>
     public IResult ToResult() => ToTypedResult();
 
     /// <summary>For endpoints declaring their answers as <c>Results&lt;Ok&lt;T&gt;, JsonHttpResult&lt;MatrixError&gt;&gt;</c>.</summary>

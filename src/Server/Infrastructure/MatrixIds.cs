@@ -23,6 +23,10 @@ public static partial class MatrixIds
         return true;
     }
 
+    /// <summary>Whether <paramref name="userId"/> is a user of <paramref name="serverName"/> (this homeserver, as callers pass it).</summary>
+    public static bool IsLocal(string userId, string serverName) =>
+        TryParseUserId(userId, out _, out var server) && server == serverName;
+
     /// <summary>A room id (!opaque:server) or alias (#name:server) in shape; whether it exists is another question.</summary>
     public static bool IsRoomIdOrAlias(string value) =>
         value.Length >= 4 && value[0] is '!' or '#' && value.IndexOf(':') > 1 && value[^1] != ':';

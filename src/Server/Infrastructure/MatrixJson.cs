@@ -6,10 +6,6 @@ public static class MatrixJson
     /// <summary>Largest event content accepted: a whole Matrix event may not exceed 65,536 bytes.</summary>
     public const int MaxEventBytes = MatrixBody.DefaultMaxBytes;
 
-    /// <summary>Kept for callers outside Matrix/: the same as <see cref="MatrixBody.ReadObjectAsync"/> (empty body is {}).</summary>
-    public static Task<JsonObject> ReadObjectAsync(HttpRequest request, int maxBytes = MaxEventBytes) =>
-        MatrixBody.ReadObjectAsync(request, maxBytes);
-
     public static string? String(this JsonObject o, string key) =>
         o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace WalkieTalkie.Server.Walkie;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using WalkieTalkie.Server.Walkie.Floor;
 
 namespace WalkieTalkie.Server.Walkie;

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Federation.Sending;
 using WalkieTalkie.Server.Matrix.Keys;
 
@@ -20,28 +19,8 @@ public sealed class DeviceListBroadcaster(IDocumentStore store, FederationSender
 {
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await AnnounceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning("Device list announcements failed: {Message}", e.Message);
-            }
-            try
-            {
-                await Task.Delay(PollInterval, clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicWork.RunAsync(AnnounceAsync, PollInterval, clock, logger, "Device list announcements failed: {Message}", stoppingToken);
 
     async Task AnnounceAsync(CancellationToken ct)
     {
@@ -62,7 +41,7 @@ public sealed class DeviceListBroadcaster(IDocumentStore store, FederationSender
         var woken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var e in changes)
         {
-            if (e.Data is not DeviceListChanged change || !QueryKeys.IsLocal(change.UserId, matrix.Value.ServerName)) continue;
+            if (e.Data is not DeviceListChanged change || !MatrixIds.IsLocal(change.UserId, matrix.Value.ServerName)) continue;
             var servers = await rooms.SharingARoomWithAsync(change.UserId, ct);
             if (servers.Count == 0) continue;
             var (type, content) = change.DeviceId is { } deviceId

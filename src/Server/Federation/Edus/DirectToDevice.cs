@@ -1,9 +1,7 @@
-using Microsoft.Extensions.Options;
 using System.Security.Cryptography;
 using System.Text;
 using WalkieTalkie.Server.Federation.Receiving;
 using WalkieTalkie.Server.Federation.Sending;
-using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Matrix.ToDevice;
 
 namespace WalkieTalkie.Server.Federation.Edus;
@@ -53,7 +51,7 @@ public sealed class DirectToDeviceEdu(IDocumentStore store, IOptions<MatrixOptio
         if (sender is null || type is null || messageId is null || content["messages"] is not JsonObject messages) return;
         // A server speaks only for its own users.
         if (!MatrixIds.TryParseUserId(sender, out _, out var senderServer) || senderServer != origin) return;
-        var local = messages.Select(m => m.Key).Where(u => Matrix.Keys.QueryKeys.IsLocal(u, matrix.Value.ServerName)).ToArray();
+        var local = messages.Select(m => m.Key).Where(u => MatrixIds.IsLocal(u, matrix.Value.ServerName)).ToArray();
         var txnKey = $"federation|{origin}|{messageId}";
         await using var session = store.LightweightSession();
         await SyncLog.BeginAsync(session, ct);

@@ -1,5 +1,4 @@
 using WalkieTalkie.Server.Matrix.Keys;
-using WalkieTalkie.Server.Matrix.Rooms;
 
 namespace WalkieTalkie.Server.Federation.Edus;
 

@@ -1,6 +1,4 @@
 using WalkieTalkie.Server.Federation.Receiving;
-using WalkieTalkie.Server.Infrastructure.Sync;
-using WalkieTalkie.Server.Matrix.Rooms;
 
 namespace WalkieTalkie.Server.Federation.Edus;
 

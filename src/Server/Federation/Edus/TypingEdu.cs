@@ -1,5 +1,4 @@
 using WalkieTalkie.Server.Federation.Receiving;
-using WalkieTalkie.Server.Infrastructure.Sync;
 
 namespace WalkieTalkie.Server.Federation.Edus;
 

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using WalkieTalkie.Server.Federation.Transport;
-
 namespace WalkieTalkie.Server.Federation.Keys;
 
 /// <summary>A peer's key answer as fetched, kept until `valid_until_ts` so every process of this server can use it.</summary>

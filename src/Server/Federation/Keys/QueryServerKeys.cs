@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Federation.Crypto;
 
 namespace WalkieTalkie.Server.Federation.Keys;
@@ -9,19 +8,22 @@ namespace WalkieTalkie.Server.Federation.Keys;
 /// </summary>
 public static class QueryServerKeys
 {
+    /// <summary>Each server's key answer (its own signed object, with this server's signature added).</summary>
+    public sealed record Response(IReadOnlyList<JsonObject> ServerKeys);
+
     public static void MapQueryServerKeys(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/_matrix/key/v2/query/{serverName}", async (string serverName, HttpContext http, IServiceProvider services, CancellationToken ct) =>
+        app.MapGet("/_matrix/key/v2/query/{serverName}", async Task<Ok<Response>> (string serverName, HttpContext http, IServiceProvider services, CancellationToken ct) =>
         {
             var minimum = long.TryParse(http.Request.Query["minimum_valid_until_ts"], out var m) ? m : 0;
             return await AnswerAsync(services, [(serverName, minimum)], ct);
         });
 
-        app.MapPost("/_matrix/key/v2/query", async (HttpContext http, IServiceProvider services, CancellationToken ct) =>
+        app.MapPost("/_matrix/key/v2/query", async Task<Results<Ok<Response>, JsonHttpResult<MatrixError>>> (HttpContext http, IServiceProvider services, CancellationToken ct) =>
         {
             var body = await MatrixBody.ReadElementAsync(http.Request);
             if (!body.IsObject() || !body.TryGetProperty("server_keys", out var wanted) || !wanted.IsObject())
-                return MatrixError.BadJson("'server_keys' must be a JSON object").ToResult();
+                return MatrixError.BadJson("'server_keys' must be a JSON object").ToTypedResult();
             var asks = new List<(string, long)>();
             foreach (var server in wanted.EnumerateObject())
             {
@@ -36,12 +38,12 @@ public static class QueryServerKeys
         });
     }
 
-    static async Task<IResult> AnswerAsync(IServiceProvider services, IReadOnlyList<(string Server, long MinimumValidUntilTs)> asks, CancellationToken ct)
+    static async Task<Ok<Response>> AnswerAsync(IServiceProvider services, IReadOnlyList<(string Server, long MinimumValidUntilTs)> asks, CancellationToken ct)
     {
         var own = services.GetRequiredService<ServerSigningKeys>();
         var peers = services.GetRequiredService<PeerKeys>();
         var key = await own.CurrentAsync(ct);
-        var answers = new JsonArray();
+        var answers = new List<JsonObject>();
         foreach (var (server, minimum) in asks.Take(100))
         {
             JsonObject? response = server == own.ServerName
@@ -52,6 +54,6 @@ public static class QueryServerKeys
             if (server != own.ServerName) JsonSigning.Sign(response, own.ServerName, key);
             answers.Add(response);
         }
-        return TypedResults.Ok(new JsonObject { ["server_keys"] = answers });
+        return TypedResults.Ok(new Response(answers));
     }
 }

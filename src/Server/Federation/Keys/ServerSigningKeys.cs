@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Federation.Crypto;
 
 namespace WalkieTalkie.Server.Federation.Keys;

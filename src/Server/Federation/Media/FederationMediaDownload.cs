@@ -16,7 +16,7 @@ public static class FederationMediaDownload
         {
             if (await media.FindAsync(media.ServerName, mediaId, ct) is not var (file, path))
             {
-                await MatrixError.NotFound("Not found").ToResult().ExecuteAsync(http);
+                await MatrixError.NotFound("Not found").ToTypedResult().ExecuteAsync(http);
                 return;
             }
             var boundary = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));

@@ -1,8 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using WalkieTalkie.Server.Federation.Transport;
 using WalkieTalkie.Server.Matrix.Media;
 
 namespace WalkieTalkie.Server.Federation.Media;

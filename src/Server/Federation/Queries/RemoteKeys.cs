@@ -1,4 +1,3 @@
-using WalkieTalkie.Server.Federation.Transport;
 using WalkieTalkie.Server.Matrix.Keys;
 
 namespace WalkieTalkie.Server.Federation.Queries;

@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Options;
 using Npgsql;
-using WalkieTalkie.Server.Infrastructure.Sync;
-using WalkieTalkie.Server.Matrix.Account;
 using WalkieTalkie.Server.Matrix.Keys;
 
 namespace WalkieTalkie.Server.Federation.Queries;
@@ -12,60 +9,68 @@ namespace WalkieTalkie.Server.Federation.Queries;
 /// </summary>
 public static class UserKeys
 {
+    /// <summary>POST /v1/user/keys/claim: one claimed key per user, device and algorithm.</summary>
+    public sealed record ClaimResponse(Dictionary<string, Dictionary<string, Dictionary<string, RawJson>>> OneTimeKeys);
+
+    /// <summary>GET /v1/user/devices/{userId}: the devices (by id, ordinal), the device list's version, the cross-signing keys.</summary>
+    public sealed record DevicesResponse(string UserId, long StreamId, IReadOnlyList<DeviceEntry> Devices, JsonNode? MasterKey, JsonNode? SelfSigningKey);
+
+    public sealed record DeviceEntry(string DeviceId, string? DeviceDisplayName, JsonNode? Keys);
+
     public static void MapUserKeys(this RouteGroupBuilder federation)
     {
-        federation.MapPost("/v1/user/keys/query", async (HttpContext http, IQuerySession session, IOptions<MatrixOptions> matrix, CancellationToken ct) =>
-        {
-            var body = await MatrixBody.ReadElementAsync(http.Request, KeysModule.MaxBodyBytes);
-            if (!body.IsObject() || !body.TryGetProperty("device_keys", out var query) || !query.IsObject())
-                return MatrixError.BadJson("'device_keys' must be a JSON object").ToResult();
-            var wanted = new Dictionary<string, string[]>();
-            foreach (var user in query.EnumerateObject())
-            {
-                if (user.Value.ValueKind != JsonValueKind.Array || user.Value.EnumerateArray().Any(d => d.ValueKind != JsonValueKind.String))
-                    return MatrixError.BadJson("'device_keys' values must be a list of strings").ToResult();
-                if (QueryKeys.IsLocal(user.Name, matrix.Value.ServerName)) wanted[user.Name] = user.Value.EnumerateArray().Select(d => d.GetString()!).ToArray();
-            }
-            var keys = await QueryKeys.LocalAsync(session, wanted, null, ct);
-            return TypedResults.Ok(new { device_keys = keys.DeviceKeys, master_keys = keys.MasterKeys, self_signing_keys = keys.SelfSigningKeys });
-        });
+        federation.MapPost("/v1/user/keys/query", Query);
+        federation.MapPost("/v1/user/keys/claim", Claim);
+        federation.MapGet("/v1/user/devices/{userId}", Devices);
+    }
 
-        federation.MapPost("/v1/user/keys/claim", async (HttpContext http, IDocumentSession session, NpgsqlDataSource database,
-            IOptions<MatrixOptions> matrix, CancellationToken ct) =>
+    /// <summary>As the client API's /keys/query for local users, without user-signing keys (<see cref="QueryKeys.KeysAnswer"/>).</summary>
+    static async Task<Results<Ok<QueryKeys.KeysAnswer>, JsonHttpResult<MatrixError>>> Query(HttpContext http, IQuerySession session,
+        IOptions<MatrixOptions> matrix, CancellationToken ct)
+    {
+        var body = await MatrixBody.ReadElementAsync(http.Request, KeysModule.MaxBodyBytes);
+        if (!body.IsObject() || !body.TryGetProperty("device_keys", out var query) || !query.IsObject())
+            return MatrixError.BadJson("'device_keys' must be a JSON object").ToTypedResult();
+        var wanted = new Dictionary<string, string[]>();
+        foreach (var user in query.EnumerateObject())
         {
-            var body = await MatrixBody.ReadElementAsync(http.Request, KeysModule.MaxBodyBytes);
-            if (!body.IsObject() || !body.TryGetProperty("one_time_keys", out var query) || !query.IsObject())
-                return MatrixError.BadJson("'one_time_keys' must be a JSON object").ToResult();
-            var wanted = new List<(string, string, string)>();
-            foreach (var user in query.EnumerateObject())
-            {
-                if (!user.Value.IsObject() || user.Value.EnumerateObject().Any(d => d.Value.ValueKind != JsonValueKind.String))
-                    return MatrixError.BadJson("'one_time_keys' maps user ids to {device id: algorithm}").ToResult();
-                if (QueryKeys.IsLocal(user.Name, matrix.Value.ServerName))
-                    wanted.AddRange(user.Value.EnumerateObject().Select(d => (user.Name, d.Name, d.Value.GetString()!)));
-            }
-            return TypedResults.Ok(new { one_time_keys = await ClaimKeys.ClaimLocalAsync(session, database, wanted, ct) });
-        });
+            if (user.Value.ValueKind != JsonValueKind.Array || user.Value.EnumerateArray().Any(d => d.ValueKind != JsonValueKind.String))
+                return MatrixError.BadJson("'device_keys' values must be a list of strings").ToTypedResult();
+            if (MatrixIds.IsLocal(user.Name, matrix.Value.ServerName)) wanted[user.Name] = user.Value.EnumerateArray().Select(d => d.GetString()!).ToArray();
+        }
+        return TypedResults.Ok(await QueryKeys.LocalAsync(session, wanted, null, ct));
+    }
 
-        federation.MapGet("/v1/user/devices/{userId}", async (string userId, IQuerySession session, IOptions<MatrixOptions> matrix, CancellationToken ct) =>
+    static async Task<Results<Ok<ClaimResponse>, JsonHttpResult<MatrixError>>> Claim(HttpContext http, IDocumentSession session,
+        NpgsqlDataSource database, IOptions<MatrixOptions> matrix, CancellationToken ct)
+    {
+        var body = await MatrixBody.ReadElementAsync(http.Request, KeysModule.MaxBodyBytes);
+        if (!body.IsObject() || !body.TryGetProperty("one_time_keys", out var query) || !query.IsObject())
+            return MatrixError.BadJson("'one_time_keys' must be a JSON object").ToTypedResult();
+        var wanted = new List<(string, string, string)>();
+        foreach (var user in query.EnumerateObject())
         {
-            if (!QueryKeys.IsLocal(userId, matrix.Value.ServerName)) return MatrixError.InvalidParam($"{userId} is not a user of this server").ToResult();
-            var devices = await session.Query<UserDevice>().Where(d => d.UserId == userId).ToListAsync(ct);
-            var keys = await QueryKeys.LocalAsync(session, new Dictionary<string, string[]> { [userId] = [] }, null, ct);
-            var deviceKeys = keys.DeviceKeys.GetValueOrDefault(userId) ?? [];
-            var list = new JsonArray();
-            foreach (var device in devices.OrderBy(d => d.DeviceId, StringComparer.Ordinal))
-            {
-                var entry = new JsonObject { ["device_id"] = device.DeviceId };
-                if (device.DisplayName is { } name) entry["device_display_name"] = name;
-                if (deviceKeys.TryGetValue(device.DeviceId, out var k)) entry["keys"] = JsonNode.Parse(k.Json);
-                list.Add(entry);
-            }
-            var stream = await session.Events.FetchStreamStateAsync(SyncStreams.DeviceList(userId), ct);
-            var answer = new JsonObject { ["user_id"] = userId, ["stream_id"] = stream?.Version ?? 0, ["devices"] = list };
-            if (keys.MasterKeys.TryGetValue(userId, out var master)) answer["master_key"] = JsonNode.Parse(master.Json);
-            if (keys.SelfSigningKeys.TryGetValue(userId, out var selfSigning)) answer["self_signing_key"] = JsonNode.Parse(selfSigning.Json);
-            return TypedResults.Ok(answer);
-        });
+            if (!user.Value.IsObject() || user.Value.EnumerateObject().Any(d => d.Value.ValueKind != JsonValueKind.String))
+                return MatrixError.BadJson("'one_time_keys' maps user ids to {device id: algorithm}").ToTypedResult();
+            if (MatrixIds.IsLocal(user.Name, matrix.Value.ServerName))
+                wanted.AddRange(user.Value.EnumerateObject().Select(d => (user.Name, d.Name, d.Value.GetString()!)));
+        }
+        return TypedResults.Ok(new ClaimResponse(await ClaimKeys.ClaimLocalAsync(session, database, wanted, ct)));
+    }
+
+    static async Task<Results<Ok<DevicesResponse>, JsonHttpResult<MatrixError>>> Devices(string userId, IQuerySession session,
+        IOptions<MatrixOptions> matrix, CancellationToken ct)
+    {
+        if (!MatrixIds.IsLocal(userId, matrix.Value.ServerName)) return MatrixError.InvalidParam($"{userId} is not a user of this server").ToTypedResult();
+        var devices = await session.Query<UserDevice>().Where(d => d.UserId == userId).ToListAsync(ct);
+        var keys = await QueryKeys.LocalAsync(session, new Dictionary<string, string[]> { [userId] = [] }, null, ct);
+        var deviceKeys = keys.DeviceKeys.GetValueOrDefault(userId) ?? [];
+        var list = devices.OrderBy(d => d.DeviceId, StringComparer.Ordinal)
+            .Select(d => new DeviceEntry(d.DeviceId, d.DisplayName, deviceKeys.TryGetValue(d.DeviceId, out var k) ? JsonNode.Parse(k.Json) : null))
+            .ToList();
+        var stream = await session.Events.FetchStreamStateAsync(SyncStreams.DeviceList(userId), ct);
+        return TypedResults.Ok(new DevicesResponse(userId, stream?.Version ?? 0, list,
+            keys.MasterKeys.TryGetValue(userId, out var master) ? JsonNode.Parse(master.Json) : null,
+            keys.SelfSigningKeys.TryGetValue(userId, out var selfSigning) ? JsonNode.Parse(selfSigning.Json) : null));
     }
 }

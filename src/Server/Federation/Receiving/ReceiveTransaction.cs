@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Federation.Transport;
-
 namespace WalkieTalkie.Server.Federation.Receiving;
 
 /// <summary>The answer given to a transaction, kept so the same transaction sent again gets the same answer unprocessed.</summary>
@@ -14,7 +12,7 @@ public static class ReceiveTransaction
     public static void MapReceiveTransaction(this RouteGroupBuilder federation) =>
         federation.MapPut("/v1/send/{txnId}", Handle);
 
-    static async Task<IResult> Handle(string txnId, HttpContext http, IDocumentStore store, IIncomingPdus rooms,
+    static async Task<Results<ContentHttpResult, JsonHttpResult<MatrixError>>> Handle(string txnId, HttpContext http, IDocumentStore store, IIncomingPdus rooms,
         IEnumerable<IIncomingEdu> eduHandlers, TimeProvider clock, ILoggerFactory logs, CancellationToken ct)
     {
         var origin = http.FederationOrigin();
@@ -25,12 +23,12 @@ public static class ReceiveTransaction
         }
 
         var body = await MatrixBody.ReadElementAsync(http.Request, 4 * 1024 * 1024);
-        if (!body.IsObject()) return MatrixError.BadJson("A transaction is a JSON object").ToResult();
+        if (!body.IsObject()) return MatrixError.BadJson("A transaction is a JSON object").ToTypedResult();
         var pdus = Objects(body, "pdus");
         var edus = Objects(body, "edus");
-        if (pdus is null) return MatrixError.BadJson("'pdus' must be a list of objects").ToResult();
+        if (pdus is null) return MatrixError.BadJson("'pdus' must be a list of objects").ToTypedResult();
         if (pdus.Count > Sending.TransactionBatch.MaxPdus || edus?.Count > Sending.TransactionBatch.MaxEdus)
-            return MatrixError.BadJson("At most 50 PDUs and 100 EDUs in a transaction").ToResult();
+            return MatrixError.BadJson("At most 50 PDUs and 100 EDUs in a transaction").ToTypedResult();
 
         var results = await rooms.ReceiveAsync(origin, pdus, ct);
         var handlers = eduHandlers.ToDictionary(h => h.EduType);

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace WalkieTalkie.Server.Federation.Sending;
 
 /// <summary>

@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Extensions.Options;
 using Npgsql;
-using WalkieTalkie.Server.Federation.Transport;
 
 namespace WalkieTalkie.Server.Federation.Sending;
 
@@ -38,30 +36,18 @@ public sealed class TransactionSender(IDocumentStore store, NpgsqlDataSource dat
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var session = store.QuerySession();
-                foreach (var destination in await session.Query<OutgoingItem>().Select(i => i.Destination).Distinct().ToListAsync(stoppingToken))
-                    Wake(destination);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning("Federation queue sweep failed: {Message}", e.Message);
-            }
-            try
-            {
-                await Task.Delay(SweepInterval, clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
+        return PeriodicWork.RunAsync(SweepAsync, SweepInterval, clock, logger, "Federation queue sweep failed: {Message}", stoppingToken);
+    }
+
+    /// <summary>Wakes every destination with something stored, so what was queued before a restart is sent.</summary>
+    async Task SweepAsync(CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        foreach (var destination in await session.Query<OutgoingItem>().Select(i => i.Destination).Distinct().ToListAsync(ct))
+            Wake(destination);
     }
 
     async Task RunAsync(string destination, Drain drain)

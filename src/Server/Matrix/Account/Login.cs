@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
-
 namespace WalkieTalkie.Server.Matrix.Account;
 
 /// <summary>GET/POST /login (m.login.password), /account/whoami.</summary>

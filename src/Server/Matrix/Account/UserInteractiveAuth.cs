@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace WalkieTalkie.Server.Matrix.Account;
 
 /// <summary>A user-interactive auth session (Marten document so any server process can continue it).</summary>

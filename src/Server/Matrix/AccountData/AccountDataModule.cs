@@ -7,8 +7,6 @@ public static class AccountDataModule
     {
         v3.MapSetAccountData();
         v3.MapGetAccountData();
-        v3.MapSetRoomAccountData();
-        v3.MapGetRoomAccountData();
     }
 
     internal static MatrixError? CheckWrite(string caller, string userId, string type)

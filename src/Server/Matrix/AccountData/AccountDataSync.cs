@@ -1,4 +1,3 @@
-using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Matrix.Sync;
 
 namespace WalkieTalkie.Server.Matrix.AccountData;
@@ -12,7 +11,7 @@ public sealed class AccountDataSync : ISyncContributor
         return Task.CompletedTask;
     }
 
-    public async Task<bool> ContributeAsync(IQuerySession session, SyncContext context, JsonObject response, CancellationToken ct)
+    public async Task<bool> ContributeAsync(IQuerySession session, SyncContext context, SyncResponse response, CancellationToken ct)
     {
         var user = context.Request.Device.UserId;
         IReadOnlyList<AccountDataEvent> global;
@@ -29,29 +28,21 @@ public sealed class AccountDataSync : ISyncContributor
                 .ToDictionary(g => g.Key, g => g.Select(s => AccountDataEvent.From(s.Type, s.ContentJson)).ToList());
         }
 
-        response["account_data"] = new JsonObject { ["events"] = ToArray(global) };
-        var join = response["rooms"]!["join"]!.AsObject();
+        response.AccountData = ToList(global);
+        var join = response.Rooms.Join;
         var added = global.Count > 0;
         foreach (var (roomId, events) in rooms)
         {
             if (!context.Memberships.Any(m => m.RoomId == roomId && m.Membership == Rooms.Memberships.Join)) continue;
-            if (join[roomId] is not JsonObject room)
-            {
-                // A room with nothing else new still gets its account data.
-                room = new JsonObject
-                {
-                    ["timeline"] = new JsonObject { ["events"] = new JsonArray(), ["limited"] = false },
-                    ["state"] = new JsonObject { ["events"] = new JsonArray() },
-                    ["ephemeral"] = new JsonObject { ["events"] = new JsonArray() },
-                };
-                join[roomId] = room;
-            }
-            room["account_data"] = new JsonObject { ["events"] = ToArray(events) };
+            // A room with nothing else new still gets its account data.
+            if (!join.TryGetValue(roomId, out var room))
+                join[roomId] = room = new JoinedRoom { Timeline = new SyncTimeline([], false, null), State = EventList.Empty, Ephemeral = EventList.Empty };
+            room.AccountData = ToList(events);
             added = true;
         }
         return added && context.Request.Since is not null;
     }
 
-    static JsonArray ToArray(IEnumerable<AccountDataEvent> events) =>
-        new(events.Select(e => (JsonNode)new JsonObject { ["type"] = e.Type, ["content"] = JsonNode.Parse(e.Content.GetRawText()) }).ToArray());
+    static EventList ToList(IEnumerable<AccountDataEvent> events) =>
+        new(events.Select(e => new JsonObject { ["type"] = e.Type, ["content"] = JsonNode.Parse(e.Content.GetRawText()) }).ToList());
 }

@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace WalkieTalkie.Server.Matrix.Capabilities;
 
 /// <summary>GET /capabilities (spec: Capabilities negotiation): what this server lets the caller change.</summary>

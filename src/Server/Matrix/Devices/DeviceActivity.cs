@@ -1,8 +1,5 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Marten.Patching;
-using Microsoft.Extensions.Options;
-using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Devices;
 

@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Matrix.Account;
-
 namespace WalkieTalkie.Server.Matrix.Devices;
 
 /// <summary>Spec module "Device Management": list, read, rename and delete (UIA m.login.password) devices.</summary>

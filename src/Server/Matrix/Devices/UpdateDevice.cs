@@ -1,6 +1,5 @@
 using Marten.Patching;
 using Wolverine;
-using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Devices;
 
@@ -17,18 +16,18 @@ public static class UpdateDevice
     const int MaxDisplayNameLength = 100;
 
     public static void MapUpdateDevice(this RouteGroupBuilder v3) =>
-        v3.MapPut("/devices/{deviceId}", async (string deviceId, Request body, HttpContext http, IQuerySession session,
+        v3.MapPut("/devices/{deviceId}", async Task<Results<Ok<EmptyResponse>, JsonHttpResult<MatrixError>>> (string deviceId, Request body, HttpContext http, IQuerySession session,
             IMessageBus bus, CancellationToken ct) =>
         {
             if (body.DisplayName is { Length: > MaxDisplayNameLength })
-                return MatrixError.InvalidParam($"display_name is longer than {MaxDisplayNameLength} characters").ToResult();
+                return MatrixError.InvalidParam($"display_name is longer than {MaxDisplayNameLength} characters").ToTypedResult();
 
             var caller = http.Device();
             if (await session.LoadAsync<UserDevice>(UserDevice.Key(caller.UserId, deviceId), ct) is null)
-                return MatrixError.NotFound("Device not found").ToResult();
+                return MatrixError.NotFound("Device not found").ToTypedResult();
             if (body.DisplayName is not null)
                 await bus.InvokeAsync(new RenameDevice(new DeviceRef(caller.UserId, deviceId), body.DisplayName), ct);
-            return TypedResults.Ok(new { });
+            return TypedResults.Ok(EmptyResponse.Instance);
         }).RequireAccessToken();
 }
 

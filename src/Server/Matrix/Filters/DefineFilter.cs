@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace WalkieTalkie.Server.Matrix.Filters;
 
 /// <summary>POST /user/{userId}/filter → {"filter_id"}: only for yourself; a filter of the wrong shape is M_BAD_JSON.</summary>

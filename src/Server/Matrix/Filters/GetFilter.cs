@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace WalkieTalkie.Server.Matrix.Filters;
 
 /// <summary>GET /user/{userId}/filter/{filterId}: the filter as uploaded; only your own; 404 M_NOT_FOUND when unknown.</summary>

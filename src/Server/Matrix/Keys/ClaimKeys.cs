@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using WalkieTalkie.Server.Federation.Queries;
 
@@ -26,7 +24,7 @@ public static class ClaimKeys
             if (!user.Value.IsObject() || user.Value.EnumerateObject().Any(d => d.Value.ValueKind != JsonValueKind.String))
                 return MatrixError.BadJson("'one_time_keys' maps user ids to {device id: algorithm}").ToTypedResult();
             var devices = user.Value.EnumerateObject().Select(d => (user.Name, d.Name, d.Value.GetString()!));
-            if (QueryKeys.IsLocal(user.Name, matrix.Value.ServerName)) wanted.AddRange(devices);
+            if (MatrixIds.IsLocal(user.Name, matrix.Value.ServerName)) wanted.AddRange(devices);
             else if (MatrixIds.TryParseUserId(user.Name, out _, out _)) remote.AddRange(devices);
         }
 

@@ -1,6 +1,4 @@
 using JasperFx.Events;
-using WalkieTalkie.Server.Infrastructure.Sync;
-using WalkieTalkie.Server.Matrix.Rooms;
 
 namespace WalkieTalkie.Server.Matrix.Keys;
 

@@ -4,5 +4,5 @@ namespace WalkieTalkie.Server.Matrix.Keys;
 public static class KeyBackupVersion
 {
     public static void MapKeyBackupVersion(this RouteGroupBuilder v3) =>
-        v3.MapGet("/room_keys/version", () => MatrixError.NotFound("No current backup version").ToResult()).RequireAccessToken();
+        v3.MapGet("/room_keys/version", () => MatrixError.NotFound("No current backup version").ToTypedResult()).RequireAccessToken();
 }

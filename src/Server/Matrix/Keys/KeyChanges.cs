@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using System.Globalization;
 
 namespace WalkieTalkie.Server.Matrix.Keys;

@@ -1,4 +1,3 @@
-
 namespace WalkieTalkie.Server.Matrix.Keys;
 
 /// <summary>What /keys/upload answers and /sync reports as `device_one_time_keys_count` and `device_unused_fallback_key_types`.</summary>

@@ -1,4 +1,3 @@
-using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Matrix.Sync;
 
 namespace WalkieTalkie.Server.Matrix.Keys;
@@ -13,21 +12,15 @@ public sealed class KeysSync : ISyncContributor
             streams.Add(SyncStreams.DeviceList(user));
     }
 
-    public async Task<bool> ContributeAsync(IQuerySession session, SyncContext context, JsonObject response, CancellationToken ct)
+    public async Task<bool> ContributeAsync(IQuerySession session, SyncContext context, SyncResponse response, CancellationToken ct)
     {
         var (counts, fallbackTypes) = await KeyCounts.ForDeviceAsync(session, context.Request.Device, ct);
-        var otk = new JsonObject();
-        foreach (var (algorithm, count) in counts) otk[algorithm] = count;
-        response["device_one_time_keys_count"] = otk;
-        response["device_unused_fallback_key_types"] = new JsonArray(fallbackTypes.Select(t => (JsonNode)t).ToArray());
+        response.DeviceOneTimeKeysCount = counts;
+        response.DeviceUnusedFallbackKeyTypes = fallbackTypes;
 
         if (context.Request.Since is null) return false;
         var (changed, left) = await DeviceLists.ForUserAsync(session, context.Request.Device.UserId, context.Since, context.Upto, ct);
-        response["device_lists"] = new JsonObject
-        {
-            ["changed"] = new JsonArray(changed.Select(u => (JsonNode)u).ToArray()),
-            ["left"] = new JsonArray(left.Select(u => (JsonNode)u).ToArray()),
-        };
+        response.DeviceLists = new DeviceListChanges(changed, left);
         return changed.Count > 0 || left.Count > 0;
     }
 }

@@ -1,6 +1,3 @@
-using WalkieTalkie.Server.Infrastructure.Sync;
-using WalkieTalkie.Server.Matrix.Account;
-
 namespace WalkieTalkie.Server.Matrix.Keys;
 
 /// <summary>A removed device's keys go with it, and users sharing a room learn that its device list changed.</summary>

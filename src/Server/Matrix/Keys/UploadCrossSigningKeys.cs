@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Options;
-using WalkieTalkie.Server.Infrastructure.Sync;
-using WalkieTalkie.Server.Matrix.Account;
-
 namespace WalkieTalkie.Server.Matrix.Keys;
 
 /// <summary>
@@ -20,17 +16,17 @@ public static class UploadCrossSigningKeys
         ("master_key", CrossSigningKey.Master), ("self_signing_key", CrossSigningKey.SelfSigning), ("user_signing_key", CrossSigningKey.UserSigning),
     ];
 
-    static async Task<IResult> Handle(HttpContext http, IDocumentSession session, IOptions<MatrixOptions> matrix,
+    static async Task<Results<Ok<EmptyResponse>, JsonHttpResult<UserInteractiveAuth.Challenge>, JsonHttpResult<MatrixError>>> Handle(HttpContext http, IDocumentSession session, IOptions<MatrixOptions> matrix,
         TimeProvider clock, CancellationToken ct)
     {
         var body = await MatrixBody.ReadElementAsync(http.Request, KeysModule.MaxBodyBytes);
         var userId = http.Device().UserId;
-        if (!body.IsObject()) return MatrixError.BadJson("Request body must be a JSON object").ToResult();
+        if (!body.IsObject()) return MatrixError.BadJson("Request body must be a JSON object").ToTypedResult();
         var uploaded = new List<ParsedKey>();
         foreach (var (member, usage) in Members)
         {
             if (!body.TryMember(member, out var element)) continue;
-            if (Parse(element, usage, userId) is not { } key) return MatrixError.InvalidParam($"Invalid {usage} key").ToResult();
+            if (Parse(element, usage, userId) is not { } key) return MatrixError.InvalidParam($"Invalid {usage} key").ToTypedResult();
             uploaded.Add(key);
         }
 
@@ -38,29 +34,29 @@ public static class UploadCrossSigningKeys
         var stored = (await session.LoadManyAsync<CrossSigningKey>(ct, Members.Select(m => CrossSigningKey.Key(userId, m.Usage)).ToArray()))
             .ToDictionary(k => k.Usage);
         var changes = uploaded.Where(k => !stored.TryGetValue(k.Usage, out var old) || !SignedJson.SameContent(old.Json, k.Json)).ToList();
-        if (changes.Count == 0) return TypedResults.Ok(new { });
+        if (changes.Count == 0) return TypedResults.Ok(EmptyResponse.Instance);
 
         if (stored.ContainsKey(CrossSigningKey.Master) && await AuthenticateAsync(session, body, userId, matrix.Value.ServerName, clock, ct) is { } challenge)
             return challenge;
 
         var master = uploaded.FirstOrDefault(k => k.Usage == CrossSigningKey.Master)?.PublicKey
                      ?? stored.GetValueOrDefault(CrossSigningKey.Master)?.PublicKey;
-        if (master is null) return MatrixError.MissingParam("No master key available").ToResult();
+        if (master is null) return MatrixError.MissingParam("No master key available").ToTypedResult();
         foreach (var key in uploaded.Where(k => k.Usage != CrossSigningKey.Master))
         {
             // Shape only: the signature itself is checked by every client that trusts it.
             if (!HasSignature(key.Json, userId, $"ed25519:{master}"))
-                return new MatrixError("M_INVALID_SIGNATURE", $"The {key.Usage} key must be signed by the master key").ToResult();
+                return new MatrixError("M_INVALID_SIGNATURE", $"The {key.Usage} key must be signed by the master key").ToTypedResult();
         }
         var deviceIds = await session.Query<UserDevice>().Where(d => d.UserId == userId).Select(d => d.DeviceId).ToListAsync(ct);
-        if (uploaded.Any(k => deviceIds.Contains(k.PublicKey))) return MatrixError.Forbidden("Key ID in use").ToResult();
+        if (uploaded.Any(k => deviceIds.Contains(k.PublicKey))) return MatrixError.Forbidden("Key ID in use").ToTypedResult();
 
         var now = clock.GetUtcNow();
         foreach (var key in changes)
             session.Store(new CrossSigningKey(CrossSigningKey.Key(userId, key.Usage), userId, key.Usage, key.PublicKey, key.Json, now));
         DeviceLists.Changed(session, userId, null, now);
         await session.SaveChangesAsync(ct);
-        return TypedResults.Ok(new { });
+        return TypedResults.Ok(EmptyResponse.Instance);
     }
 
     static ParsedKey? Parse(JsonElement key, string usage, string userId)
@@ -85,7 +81,7 @@ public static class UploadCrossSigningKeys
     }
 
     /// <summary>Null when the request carries a valid `m.login.password` auth for the user; else the 401 challenge.</summary>
-    static async Task<IResult?> AuthenticateAsync(IDocumentSession session, JsonElement body, string userId, string serverName,
+    static async Task<JsonHttpResult<UserInteractiveAuth.Challenge>?> AuthenticateAsync(IDocumentSession session, JsonElement body, string userId, string serverName,
         TimeProvider clock, CancellationToken ct)
     {
         string[][] flows = [["m.login.password"]];

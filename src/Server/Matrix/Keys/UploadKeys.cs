@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-using WalkieTalkie.Server.Infrastructure.Sync;
-
 namespace WalkieTalkie.Server.Matrix.Keys;
 
 /// <summary>POST /keys/upload: device identity keys, one-time keys and fallback keys of the calling device.</summary>

@@ -40,13 +40,13 @@ public static class DownloadMedia
         legacyMedia.MapGet("/download/{serverName}/{mediaId}/{fileName}", Handle);
     }
 
-    static async Task<IResult> Handle(HttpContext http, string serverName, string mediaId, string? fileName, MediaStore media,
+    static async Task<Results<PhysicalFileHttpResult, JsonHttpResult<MatrixError>>> Handle(HttpContext http, string serverName, string mediaId, string? fileName, MediaStore media,
         RemoteMedia remote, CancellationToken ct)
     {
         // mxc://otherserver/... is fetched from that server once, then served from here like local media.
         var found = serverName == media.ServerName ? await media.FindAsync(serverName, mediaId, ct) : await remote.FindAsync(serverName, mediaId, ct);
         if (found is not var (file, path))
-            return MatrixError.NotFound("Not found").ToResult();
+            return MatrixError.NotFound("Not found").ToTypedResult();
 
         var baseType = file.ContentType.Split(';', 2)[0].Trim();
         var contentType = TextTypes.Contains(file.ContentType) ? file.ContentType + "; charset=UTF-8" : file.ContentType;

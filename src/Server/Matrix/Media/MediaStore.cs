@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Options;
 
 namespace WalkieTalkie.Server.Matrix.Media;
 

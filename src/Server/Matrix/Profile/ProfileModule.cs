@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace WalkieTalkie.Server.Matrix.Profile;
 
 /// <summary>
@@ -11,22 +9,29 @@ public static class ProfileModule
     public static void MapProfile(this RouteGroupBuilder v3)
     {
         v3.MapGetProfile();
-        v3.MapGetDisplayName();
-        v3.MapSetDisplayName();
-        v3.MapGetAvatarUrl();
-        v3.MapSetAvatarUrl();
+        v3.MapSetProfileField();
     }
+
+    /// <summary>The two profile fields, as the spec spells them in paths and bodies.</summary>
+    public const string DisplayName = "displayname";
+
+    public const string AvatarUrl = "avatar_url";
 
     /// <summary>The profile response: the spec spells it `displayname` (no underscore) beside `avatar_url`.</summary>
     public sealed record ProfileBody(
         [property: JsonPropertyName("displayname")] string? DisplayName,
-        [property: JsonPropertyName("avatar_url")] string? AvatarUrl);
+        [property: JsonPropertyName("avatar_url")] string? AvatarUrl)
+    {
+        /// <summary>The whole profile (<paramref name="field"/> null) or only the one field.</summary>
+        public static ProfileBody Of(string? displayName, string? avatarUrl, string? field) =>
+            new(field is null or ProfileModule.DisplayName ? displayName : null, field is null or ProfileModule.AvatarUrl ? avatarUrl : null);
+    }
 
-    internal static IResult InvalidUserId(string userId) => MatrixError.InvalidParam($"{userId} is not a user id").ToResult();
+    internal static MatrixError InvalidUserId(string userId) => MatrixError.InvalidParam($"{userId} is not a user id");
 
-    internal static IResult ProfileNotFound() => MatrixError.NotFound("Profile not found").ToResult();
+    internal static MatrixError ProfileNotFound() => MatrixError.NotFound("Profile not found");
 
-    internal static IResult CannotChangeOthers() => MatrixError.Forbidden("You may only change your own profile").ToResult();
+    internal static MatrixError CannotChangeOthers() => MatrixError.Forbidden("You may only change your own profile");
 }
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace WalkieTalkie.Server.Matrix.Push;
 
 /// <summary>GET /pushrules/global/{kind}/{ruleId}: one rule with the user's changes; 404 M_NOT_FOUND when there is none.</summary>

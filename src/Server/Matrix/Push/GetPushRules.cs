@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace WalkieTalkie.Server.Matrix.Push;
 
 /// <summary>GET /pushrules/ (every rule set: only `global`) and GET /pushrules/global/ (that rule set alone).</summary>

@@ -1,4 +1,3 @@
-using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Matrix.AccountData;
 
 namespace WalkieTalkie.Server.Matrix.Push;

@@ -1,16 +1,16 @@
-using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Federation.Rooms;
-using WalkieTalkie.Server.Matrix.Account;
 
 namespace WalkieTalkie.Server.Matrix.Rooms;
 
 /// <summary>POST /createRoom: the spec's event sequence (create, creator join, power levels, alias, preset, initial state, name, topic, invites).</summary>
 public static class CreateRoom
 {
+    public sealed record Response(string RoomId);
+
     public static void MapCreateRoom(this RouteGroupBuilder v3) =>
         v3.MapPost("/createRoom", Handle).RequireAccessToken();
 
-    static async Task<IResult> Handle(HttpContext http, RoomWriter writer, IQuerySession query, IOptions<MatrixOptions> matrix,
+    static async Task<Results<Ok<Response>, JsonHttpResult<MatrixError>>> Handle(HttpContext http, RoomWriter writer, IQuerySession query, IOptions<MatrixOptions> matrix,
         RemoteInvite remoteInvite, ILogger<RoomWriter> log, CancellationToken ct)
     {
         var creator = http.Device().UserId;
@@ -18,23 +18,23 @@ public static class CreateRoom
         var server = matrix.Value.ServerName;
         var preset = body.String("preset") ?? (body.String("visibility") == "public" ? "public_chat" : "private_chat");
         if (preset is not ("public_chat" or "private_chat" or "trusted_private_chat"))
-            return MatrixError.BadJson($"Unknown preset {preset}").ToResult();
+            return MatrixError.BadJson($"Unknown preset {preset}").ToTypedResult();
         var roomVersion = body.String("room_version") ?? "10";
         if (roomVersion != "10")
-            return new MatrixError("M_UNSUPPORTED_ROOM_VERSION", "Only room version 10 is supported").ToResult();
+            return new MatrixError("M_UNSUPPORTED_ROOM_VERSION", "Only room version 10 is supported").ToTypedResult();
 
         var invites = body["invite"] is JsonArray a ? a.Select(i => i?.GetValue<string>() ?? "").ToList() : [];
-        if (invites.Any(i => !MatrixIds.TryParseUserId(i, out _, out _))) return MatrixError.InvalidParam("invite must list user ids").ToResult();
+        if (invites.Any(i => !MatrixIds.TryParseUserId(i, out _, out _))) return MatrixError.InvalidParam("invite must list user ids").ToTypedResult();
         var initialState = body["initial_state"] is JsonArray s ? s.OfType<JsonObject>().ToList() : [];
         if (initialState.Any(e => e.String("type") is null || e["content"] is not JsonObject))
-            return MatrixError.BadJson("initial_state entries need `type` and object `content`").ToResult();
+            return MatrixError.BadJson("initial_state entries need `type` and object `content`").ToTypedResult();
 
         string? alias = null;
         if (body.String("room_alias_name") is { } aliasName)
         {
             alias = $"#{aliasName}:{server}";
             if (await query.LoadAsync<RoomAlias>(alias, ct) is not null)
-                return new MatrixError("M_ROOM_IN_USE", "Room alias already taken").ToResult();
+                return new MatrixError("M_ROOM_IN_USE", "Room alias already taken").ToTypedResult();
         }
 
         bool IsRemote(string userId) => MatrixIds.TryParseUserId(userId, out _, out var of) && of != server;
@@ -86,7 +86,7 @@ public static class CreateRoom
         }
 
         if (alias is not null) await Aliases.SetAsync(query, alias, roomId, creator, ct);
-        return TypedResults.Ok(new { room_id = roomId });
+        return TypedResults.Ok(new Response(roomId));
     }
 
     static JsonObject InviteContent(JsonObject body)

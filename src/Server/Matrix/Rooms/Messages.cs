@@ -5,23 +5,26 @@ public static class Messages
 {
     const int MaxLimit = 1000;
 
+    /// <summary>`end` is omitted when there is nothing more in that direction; `state` only with lazy-loaded members.</summary>
+    public sealed record Response(IReadOnlyList<JsonObject> Chunk, string Start, string? End, IReadOnlyList<JsonObject>? State);
+
     public static void MapMessages(this RouteGroupBuilder v3) =>
         v3.MapGet("/rooms/{roomId}/messages", Handle).RequireAccessToken();
 
-    static async Task<IResult> Handle(string roomId, string? from, string? to, string? dir, int? limit, string? filter,
+    static async Task<Results<Ok<Response>, JsonHttpResult<MatrixError>>> Handle(string roomId, string? from, string? to, string? dir, int? limit, string? filter,
         HttpContext http, IQuerySession q, TimeProvider clock, CancellationToken ct)
     {
         var device = http.Device();
         var (room, error) = await ReadRoom.ReadableAsync(q, roomId, device.UserId, ct);
-        if (error is not null) return error;
+        if (error is not null) return error.ToTypedResult();
         var backwards = (dir ?? "b") switch
         {
             "b" => true, "f" => false,
             _ => throw new MatrixException(MatrixError.InvalidParam("dir must be b or f")),
         };
         var count = Math.Clamp(limit ?? 10, 1, MaxLimit);
-        if (from is not null && !RoomTimeline.TryParseToken(from, out _)) return MatrixError.InvalidParam("Invalid from token").ToResult();
-        if (to is not null && !RoomTimeline.TryParseToken(to, out _)) return MatrixError.InvalidParam("Invalid to token").ToResult();
+        if (from is not null && !RoomTimeline.TryParseToken(from, out _)) return MatrixError.InvalidParam("Invalid from token").ToTypedResult();
+        if (to is not null && !RoomTimeline.TryParseToken(to, out _)) return MatrixError.InvalidParam("Invalid to token").ToTypedResult();
         var types = ParseTypes(filter);
 
         IReadOnlyList<SequencedEvent> page;
@@ -40,26 +43,21 @@ public static class Messages
         }
 
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var chunk = new JsonArray();
+        var chunk = new List<JsonObject>();
         foreach (var e in page.Where(e => types.Matches(e.Event.Type)))
             chunk.Add(await Redactions.ToClientEventAsync(q, room!, e.Event, now, device.DeviceId, ct));
 
-        var response = new JsonObject
-        {
-            ["chunk"] = chunk,
-            ["start"] = RoomTimeline.Token(start == long.MaxValue ? page.FirstOrDefault()?.Seq ?? 0 : start),
-        };
-        // `end` is omitted when there is nothing more in that direction.
-        if (page.Count == count)
-            response["end"] = RoomTimeline.Token(backwards ? page[^1].Seq - 1 : page[^1].Seq);
+        var startToken = RoomTimeline.Token(start == long.MaxValue ? page.FirstOrDefault()?.Seq ?? 0 : start);
+        var end = page.Count == count ? RoomTimeline.Token(backwards ? page[^1].Seq - 1 : page[^1].Seq) : null;
+        List<JsonObject>? state = null;
         if (types.LazyLoadMembers)
         {
             var senders = page.Select(e => e.Event.Sender).ToHashSet();
-            response["state"] = new JsonArray(senders
-                .Select(s => room!.Get(EventTypes.Member, s) is { } m ? (JsonNode)ReadRoom.ToEvent(roomId, EventTypes.Member, s, m).ToClientEvent(now) : null)
-                .Where(n => n is not null).ToArray());
+            state = senders
+                .Select(s => room!.Get(EventTypes.Member, s) is { } m ? ReadRoom.ToEvent(roomId, EventTypes.Member, s, m).ToClientEvent(now) : null)
+                .OfType<JsonObject>().ToList();
         }
-        return Results.Json(response);
+        return TypedResults.Ok(new Response(chunk, startToken, end, state));
     }
 
     public sealed record TypeFilter(IReadOnlyList<string>? Types, IReadOnlyList<string>? NotTypes, bool LazyLoadMembers)

@@ -8,15 +8,17 @@ public static class Redactions
         public static bool EmptyIsObject => true;
     }
 
+    public sealed record Response(string EventId);
+
     public static void MapRedact(this RouteGroupBuilder v3) =>
         v3.MapPut("/rooms/{roomId}/redact/{eventId}/{txnId}", Redact).RequireAccessToken().RequireRateLimiting(RateLimits.Send);
 
-    static async Task<IResult> Redact(string roomId, string eventId, string txnId, RedactRequest body, HttpContext http, RoomWriter writer, IQuerySession q,
+    static async Task<Results<Ok<Response>, JsonHttpResult<MatrixError>>> Redact(string roomId, string eventId, string txnId, RedactRequest body, HttpContext http, RoomWriter writer, IQuerySession q,
         CancellationToken ct)
     {
         var device = http.Device();
         var target = await RoomWriter.LoadEventAsync(q, eventId, ct);
-        if (target is null || target.RoomId != roomId) return MatrixError.NotFound("Event not found").ToResult();
+        if (target is null || target.RoomId != roomId) return MatrixError.NotFound("Event not found").ToTypedResult();
 
         var content = new JsonObject();
         if (body.Reason is { } reason) content["reason"] = reason;
@@ -29,7 +31,7 @@ public static class Redactions
             return [new RoomEventDraft(device.UserId, EventTypes.Redaction, null, content)
                 { Redacts = eventId, SenderDevice = device.DeviceId, TxnId = txnId }];
         }, ct);
-        return TypedResults.Ok(new { event_id = events[0].EventId });
+        return TypedResults.Ok(new Response(events[0].EventId));
     }
 
     /// <summary>The client form of an event, stripped with `redacted_because` when it was redacted.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace WalkieTalkie.Server.Matrix.Rooms;
 
 /// <summary>A state event as held in the room's current state.</summary>

@@ -1,5 +1,4 @@
 using JasperFx.Events;
-using WalkieTalkie.Server.Infrastructure.Sync;
 
 namespace WalkieTalkie.Server.Matrix.Rooms;
 

@@ -63,7 +63,7 @@ public sealed class RoomWriter(IDocumentStore store, Wolverine.Runtime.IWolverin
         async Task<RoomEvent> Add(RoomEventDraft draft)
         {
             // This server signs only its own users' events: another server would reject one sent as its user.
-            if (!Keys.QueryKeys.IsLocal(draft.Sender, matrix.Value.ServerName))
+            if (!MatrixIds.IsLocal(draft.Sender, matrix.Value.ServerName))
                 throw new InvalidOperationException($"{draft.Sender} is not a user of {matrix.Value.ServerName}: it cannot send {draft.Type} from here");
             if (draft.StateKey is not null) await RoomStates.LoadEntryAsync(session, state, draft.Type, draft.StateKey, ct);
             var e = new RoomEvent("", roomId, draft.Sender, draft.Type, draft.StateKey, draft.Content.ToJsonString(), now)

@@ -12,12 +12,19 @@ public static class RoomsModule
     public static void MapRooms(this RouteGroupBuilder v3)
     {
         v3.MapCreateRoom();
-        v3.MapMembership();
+        v3.MapJoinRoom();
+        v3.MapLeaveRoom();
+        v3.MapChangeMembership();
         v3.MapSendEvent();
-        v3.MapReadRoom();
+        v3.MapSetRoomState();
+        v3.MapGetRoomState();
+        v3.MapGetMembers();
+        v3.MapGetEvent();
+        v3.MapGetJoinedRooms();
         v3.MapMessages();
         v3.MapRedact();
-        v3.MapEphemeral();
+        v3.MapSetTyping();
+        v3.MapSendReceipt();
         v3.MapAliases();
     }
 }

@@ -1,8 +1,6 @@
 using JasperFx.Events;
 using Npgsql;
-using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Matrix.Filters;
-using WalkieTalkie.Server.Matrix.Rooms;
 
 namespace WalkieTalkie.Server.Matrix.Sync;
 
@@ -18,7 +16,7 @@ public static class Sync
 
     public static void MapSync(this RouteGroupBuilder v3) => v3.MapGet("/sync", Handle).RequireAccessToken();
 
-    static async Task<IResult> Handle(string? since, long? timeout, string? filter, bool? full_state, HttpContext http,
+    static async Task<Ok<SyncResponse>> Handle(string? since, long? timeout, string? filter, bool? full_state, HttpContext http,
         IDocumentStore store, NpgsqlDataSource dataSource, SyncNotifier notifier, EphemeralBoard board, IEnumerable<ISyncContributor> contributors,
         TimeProvider clock, CancellationToken ct)
     {
@@ -39,13 +37,13 @@ public static class Sync
                 session => BuildAsync(session, request, board, contributorList, ct), ct);
             var remaining = deadline - clock.GetUtcNow();
             if (token is null || hasContent || full_state is true || remaining <= TimeSpan.Zero)
-                return Results.Json(response);
+                return TypedResults.Ok(response);
             try { await changed.WaitAsync(remaining, ct); }
             catch (TimeoutException) { }
         }
     }
 
-    static async Task<(JsonObject Response, bool HasContent)> BuildAsync(IQuerySession session, SyncRequest request,
+    static async Task<(SyncResponse Response, bool HasContent)> BuildAsync(IQuerySession session, SyncRequest request,
         EphemeralBoard board, List<ISyncContributor> contributors, CancellationToken ct)
     {
         var user = request.Device.UserId;
@@ -66,10 +64,8 @@ public static class Sync
         var upto = events.Count > 0 ? events[^1].Sequence : since;
         if (request.Since is null) upto = Math.Max(upto, await LatestAsync(session, streams.Keys, ct));
 
-        var response = new JsonObject();
-        var join = new JsonObject();
-        var invite = new JsonObject();
-        var leave = new JsonObject();
+        var response = new SyncResponse();
+        var (join, invite, leave) = (response.Rooms.Join, response.Rooms.Invite, response.Rooms.Leave);
         var hasContent = false;
         var sameInstance = request.Since?.Instance == board.Instance;
 
@@ -87,9 +83,9 @@ public static class Sync
                     var receipts = events.Where(e => e.StreamKey == SyncStreams.Receipts(member.RoomId)).Select(e => (ReceiptSent)e.Data).ToList();
                     if (!newlyJoined && roomEvents.Count == 0 && ephemeral.Count == 0 && receipts.Count == 0) break;
                     var section = await JoinedRoomAsync(session, request, room, roomEvents, newlyJoined, upto, ct);
-                    var ephemeralEvents = new JsonArray(ephemeral.Select(e => (JsonNode)e).ToArray());
+                    var ephemeralEvents = ephemeral.ToList();
                     if (receipts.Count > 0) ephemeralEvents.Add(ReceiptEvent(receipts));
-                    section["ephemeral"] = new JsonObject { ["events"] = ephemeralEvents };
+                    section.Ephemeral = new EventList(ephemeralEvents);
                     join[member.RoomId] = section;
                     hasContent = true;
                     break;
@@ -98,7 +94,7 @@ public static class Sync
                     // Left and invited again within the range: the client still has to see the room end.
                     if (request.Since is not null && LeftSection(roomEvents, user, upto, request, afterJoinOnly: true) is { } left)
                         leave[member.RoomId] = left;
-                    invite[member.RoomId] = new JsonObject { ["invite_state"] = new JsonObject { ["events"] = StrippedState(room, user) } };
+                    invite[member.RoomId] = new InvitedRoom(new EventList(StrippedState(room, user)));
                     hasContent = true;
                     break;
                 case Memberships.Leave or Memberships.Ban when request.Since is not null && myMembershipChanged:
@@ -108,23 +104,15 @@ public static class Sync
             }
         }
 
-        response["rooms"] = new JsonObject { ["join"] = join, ["invite"] = invite, ["leave"] = leave, ["knock"] = new JsonObject() };
-        response["presence"] = new JsonObject { ["events"] = new JsonArray() };
-        response["account_data"] = new JsonObject { ["events"] = new JsonArray() };
-        response["to_device"] = new JsonObject { ["events"] = new JsonArray() };
-        response["device_lists"] = new JsonObject { ["changed"] = new JsonArray(), ["left"] = new JsonArray() };
-        response["device_one_time_keys_count"] = new JsonObject { ["signed_curve25519"] = 0 };
-        response["device_unused_fallback_key_types"] = new JsonArray();
-
         var context = new SyncContext(request, events, since, upto, memberships, roomStates);
         foreach (var contributor in contributors)
             hasContent |= await contributor.ContributeAsync(session, context, response, ct);
 
-        response["next_batch"] = new SyncToken(upto, ephemeralVersion, board.Instance).ToString();
+        response.NextBatch = new SyncToken(upto, ephemeralVersion, board.Instance).ToString();
         return (response, hasContent);
     }
 
-    static async Task<JsonObject> JoinedRoomAsync(IQuerySession session, SyncRequest request, RoomState room,
+    static async Task<JoinedRoom> JoinedRoomAsync(IQuerySession session, SyncRequest request, RoomState room,
         List<SequencedEvent> newEvents, bool fullState, long upto, CancellationToken ct)
     {
         var limit = Math.Clamp(request.Options.TimelineLimit ?? DefaultTimelineLimit, 1, 1000);
@@ -143,7 +131,7 @@ public static class Sync
         }
 
         var now = request.Now;
-        var state = new JsonArray();
+        var state = new List<JsonObject>();
         var inTimeline = timeline.Select(t => t.Event.EventId).ToHashSet();
         if (fullState)
         {
@@ -158,29 +146,20 @@ public static class Sync
                 state.Add(e.Event.ToClientEvent(now));
         }
 
-        var timelineEvents = new JsonArray();
+        var timelineEvents = new List<JsonObject>();
         foreach (var e in timeline.Where(e => request.Options.IncludesTimelineType(e.Event.Type)))
             timelineEvents.Add(await Redactions.ToClientEventAsync(session, room, e.Event, now, request.Device.DeviceId, ct));
 
         var joined = room.UsersWithMembership(Memberships.Join).ToList();
         var invited = room.UsersWithMembership(Memberships.Invite).Count();
-        return new JsonObject
+        return new JoinedRoom
         {
-            ["timeline"] = new JsonObject
-            {
-                ["events"] = timelineEvents,
-                ["limited"] = limited,
-                ["prev_batch"] = RoomTimeline.Token(timeline.FirstOrDefault() is { } first ? first.Seq - 1 : upto),
-            },
-            ["state"] = new JsonObject { ["events"] = state },
-            ["account_data"] = new JsonObject { ["events"] = new JsonArray() },
-            ["unread_notifications"] = new JsonObject { ["notification_count"] = 0, ["highlight_count"] = 0 },
-            ["summary"] = new JsonObject
-            {
-                ["m.joined_member_count"] = joined.Count,
-                ["m.invited_member_count"] = invited,
-                ["m.heroes"] = new JsonArray(joined.Where(u => u != request.Device.UserId).Take(5).Select(u => (JsonNode)u).ToArray()),
-            },
+            Timeline = new SyncTimeline(timelineEvents, limited,
+                RoomTimeline.Token(timeline.FirstOrDefault() is { } first ? first.Seq - 1 : upto)),
+            State = new EventList(state),
+            AccountData = EventList.Empty,
+            UnreadNotifications = new UnreadNotifications(0, 0),
+            Summary = new RoomSummary(joined.Count, invited, joined.Where(u => u != request.Device.UserId).Take(5).ToList()),
         };
     }
 
@@ -188,19 +167,14 @@ public static class Sync
     /// The room under `leave`: its events in the range up to and including the user's last leave or ban, nothing after
     /// (with <paramref name="afterJoinOnly"/>, only a leave that ended a join counts). Null when there is none.
     /// </summary>
-    static JsonObject? LeftSection(List<SequencedEvent> roomEvents, string user, long upto, SyncRequest request, bool afterJoinOnly)
+    static LeftRoom? LeftSection(List<SequencedEvent> roomEvents, string user, long upto, SyncRequest request, bool afterJoinOnly)
     {
         var cut = roomEvents.FindLastIndex(e => e.Event.Type == EventTypes.Member && e.Event.StateKey == user
                                                 && e.Event.ContentObject().String("membership") is Memberships.Leave or Memberships.Ban
                                                 && (!afterJoinOnly || WasJoined(e.Event)));
         if (cut < 0) return null;
         var visible = roomEvents.Take(cut + 1).ToList();
-        return new JsonObject
-        {
-            ["timeline"] = Timeline(visible, false, visible.FirstOrDefault()?.Seq - 1 ?? upto, request),
-            ["state"] = new JsonObject { ["events"] = new JsonArray() },
-            ["account_data"] = new JsonObject { ["events"] = new JsonArray() },
-        };
+        return new LeftRoom(Timeline(visible, false, visible.FirstOrDefault()?.Seq - 1 ?? upto, request), EventList.Empty, EventList.Empty);
     }
 
     static bool WasJoined(RoomEvent memberEvent) =>
@@ -211,17 +185,13 @@ public static class Sync
         type != EventTypes.Member || !request.Options.LazyLoadMembers
         || key == request.Device.UserId || timeline.Any(t => t.Event.Sender == key);
 
-    static JsonObject Timeline(List<SequencedEvent> events, bool limited, long prevBatch, SyncRequest request) => new()
-    {
-        ["events"] = new JsonArray(events.Select(e => (JsonNode)e.Event.ToClientEvent(request.Now, request.Device.DeviceId)).ToArray()),
-        ["limited"] = limited,
-        ["prev_batch"] = RoomTimeline.Token(prevBatch),
-    };
+    static SyncTimeline Timeline(List<SequencedEvent> events, bool limited, long prevBatch, SyncRequest request) =>
+        new(events.Select(e => e.Event.ToClientEvent(request.Now, request.Device.DeviceId)).ToList(), limited, RoomTimeline.Token(prevBatch));
 
-    static JsonArray StrippedState(RoomState room, string user)
+    static List<JsonObject> StrippedState(RoomState room, string user)
     {
         string[] types = [EventTypes.Create, EventTypes.JoinRules, EventTypes.Name, "m.room.avatar", EventTypes.Encryption, EventTypes.CanonicalAlias, EventTypes.Topic];
-        var stripped = new JsonArray();
+        var stripped = new List<JsonObject>();
         foreach (var (type, key, entry) in room.All())
         {
             var relevant = (types.Contains(type) && key == "") || (type == EventTypes.Member && (key == user || key == entry.Sender));
@@ -292,5 +262,5 @@ public interface ISyncContributor
     Task AddStreamsAsync(IQuerySession session, SyncRequest request, SyncStreamSet streams, CancellationToken ct);
 
     /// <summary>Writes into the response; returns whether it added anything new for an incremental sync.</summary>
-    Task<bool> ContributeAsync(IQuerySession session, SyncContext context, JsonObject response, CancellationToken ct);
+    Task<bool> ContributeAsync(IQuerySession session, SyncContext context, SyncResponse response, CancellationToken ct);
 }

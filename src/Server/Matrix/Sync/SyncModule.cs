@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Infrastructure.Sync;
-
 namespace WalkieTalkie.Server.Matrix.Sync;
 
 public static class SyncModule

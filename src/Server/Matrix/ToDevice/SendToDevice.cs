@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
-using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Federation.Edus;
 using WalkieTalkie.Server.Federation.Sending;
 
@@ -33,7 +30,7 @@ public static class SendToDevice
         session.Insert(new ToDeviceTransaction(txnKey, now));
 
         var users = messages.EnumerateObject().Select(u => u.Name).Where(u => MatrixIds.TryParseUserId(u, out _, out _)).ToArray();
-        var local = users.Where(u => Keys.QueryKeys.IsLocal(u, matrix.Value.ServerName)).ToArray();
+        var local = users.Where(u => MatrixIds.IsLocal(u, matrix.Value.ServerName)).ToArray();
         await ToDeviceDelivery.DeliverAsync(session, sender.UserId, eventType, messages, local, txnKey, now, ct);
         // Users of other servers get theirs through the federation queue, committed with this transaction.
         var destinations = RemoteToDevice.Enqueue(session, federation, sender.UserId, eventType, messages, users.Except(local), txnKey);

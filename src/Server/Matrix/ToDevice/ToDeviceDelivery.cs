@@ -1,6 +1,3 @@
-using WalkieTalkie.Server.Infrastructure.Sync;
-using WalkieTalkie.Server.Matrix.Account;
-
 namespace WalkieTalkie.Server.Matrix.ToDevice;
 
 /// <summary>Puts to-device messages in the inboxes of local devices; shared by /sendToDevice and the federation's m.direct_to_device.</summary>

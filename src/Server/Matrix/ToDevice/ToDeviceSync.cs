@@ -1,4 +1,3 @@
-using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Matrix.Sync;
 
 namespace WalkieTalkie.Server.Matrix.ToDevice;
@@ -15,15 +14,15 @@ public sealed class ToDeviceSync : ISyncContributor
         return Task.CompletedTask;
     }
 
-    public Task<bool> ContributeAsync(IQuerySession session, SyncContext context, JsonObject response, CancellationToken ct)
+    public Task<bool> ContributeAsync(IQuerySession session, SyncContext context, SyncResponse response, CancellationToken ct)
     {
         var stream = SyncStreams.ToDevice(context.Request.Device.UserId, context.Request.Device.DeviceId);
-        var events = new JsonArray(context.Events.Where(e => e.StreamKey == stream).Select(e => (ToDeviceMessage)e.Data)
-            .Select(m => (JsonNode)new JsonObject
+        var events = context.Events.Where(e => e.StreamKey == stream).Select(e => (ToDeviceMessage)e.Data)
+            .Select(m => new JsonObject
             {
                 ["sender"] = m.Sender, ["type"] = m.Type, ["content"] = JsonNode.Parse(m.ContentJson),
-            }).ToArray());
-        response["to_device"] = new JsonObject { ["events"] = events };
+            }).ToList();
+        response.ToDevice = new EventList(events);
         return Task.FromResult(events.Count > 0);
     }
 }

@@ -1,7 +1,3 @@
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
-
 namespace WalkieTalkie.Server.Matrix.Versions;
 
 /// <summary>GET /_matrix/client/versions and /.well-known/matrix/client (spec: Server discovery).</summary>

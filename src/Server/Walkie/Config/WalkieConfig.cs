@@ -1,4 +1,3 @@
-using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Floor;
 
 namespace WalkieTalkie.Server.Walkie.Config;
@@ -69,21 +68,19 @@ public sealed record WalkieConfig(
         return true;
     }
 
-    static bool Bool(JsonObject o, string key, bool fallback, out bool value, ref string error)
-    {
-        value = fallback;
-        if (!o.TryGetPropertyValue(key, out var node)) return true;
-        if (node is JsonValue v && v.TryGetValue<bool>(out value)) return true;
-        error = $"`{key}` must be a boolean";
-        return false;
-    }
+    static bool Bool(JsonObject o, string key, bool fallback, out bool value, ref string error) =>
+        Value(o, key, fallback, out value, "a boolean", ref error);
 
-    static bool Integer(JsonObject o, string key, long fallback, out long value, ref string error)
+    static bool Integer(JsonObject o, string key, long fallback, out long value, ref string error) =>
+        Value(o, key, fallback, out value, "an integer", ref error);
+
+    /// <summary>An absent member takes the fallback; one of another JSON type is the error.</summary>
+    static bool Value<T>(JsonObject o, string key, T fallback, out T value, string what, ref string error) where T : struct
     {
         value = fallback;
         if (!o.TryGetPropertyValue(key, out var node)) return true;
-        if (node is JsonValue v && v.TryGetValue<long>(out value)) return true;
-        error = $"`{key}` must be an integer";
+        if (node is JsonValue v && v.TryGetValue(out value)) return true;
+        error = $"`{key}` must be {what}";
         return false;
     }
 

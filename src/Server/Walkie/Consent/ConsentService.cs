@@ -1,4 +1,3 @@
-using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Floor;
 
 namespace WalkieTalkie.Server.Walkie.Consent;

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace WalkieTalkie.Server.Walkie.Consent;
 
 /// <summary>

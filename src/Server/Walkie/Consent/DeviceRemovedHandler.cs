@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Matrix.Account;
-
 namespace WalkieTalkie.Server.Walkie.Consent;
 
 /// <summary>A device logged out or deleted: its consents end in every room (each withdrawal cascades the floor revocation).</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace WalkieTalkie.Server.Walkie.Consent;
 
 /// <summary>200 <c>{"device_id", "expires_ts": ms | null}</c>; null (written, not omitted) = permanent.</summary>
@@ -20,7 +17,7 @@ public static class GiveConsentEndpoint
     static async Task<Ok<ConsentResponse>> Handle(string roomId, HttpContext http, ConsentService consent, CancellationToken ct)
     {
         var device = http.Device();
-        var duration = ParseDuration(await MatrixJson.ReadObjectAsync(http.Request));
+        var duration = ParseDuration(await MatrixBody.ReadObjectAsync(http.Request));
         var decision = await consent.DecideAsync(roomId, device, new GiveConsent(roomId, device, duration), fromClient: true, ct);
         var active = (Consent.Active)decision.After;
         return TypedResults.Ok(new ConsentResponse(device.DeviceId, active.ExpiresAt?.ToUnixTimeMilliseconds()));

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Options;
-using WalkieTalkie.Server.Matrix.Account;
-using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Floor;
 
 namespace WalkieTalkie.Server.Walkie.Consent;
@@ -18,7 +15,7 @@ public static class MembershipChangedHandler
         {
             // Only for this server's users: their consent streams are here, and only their mirrors may be written from here
             // (a remote user's mirror is their server's; clearing it from here would erase their live consent).
-            if (Matrix.Keys.QueryKeys.IsLocal(changed.UserId, matrix.Value.ServerName))
+            if (MatrixIds.IsLocal(changed.UserId, matrix.Value.ServerName))
                 await consent.ClearStaleMirrorsAsync(changed.RoomId, changed.UserId, ct);
             return;
         }

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using WalkieTalkie.Server.Infrastructure.Sync;
 
 namespace WalkieTalkie.Server.Walkie.Floor;
 

@@ -1,9 +1,6 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using Wolverine;
 using Wolverine.Marten;
-using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Config;
 using WalkieTalkie.Server.Walkie.Consent;
 

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Federation.Receiving;
-using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Config;
 
 namespace WalkieTalkie.Server.Walkie.Floor;

@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Federation;
-using WalkieTalkie.Server.Federation.Transport;
 
 namespace WalkieTalkie.Server.Walkie.Floor;
 

@@ -1,4 +1,3 @@
-using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Config;
 using WalkieTalkie.Server.Walkie.Consent;
 

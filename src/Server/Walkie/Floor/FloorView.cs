@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace WalkieTalkie.Server.Walkie.Floor;
 
 /// <summary>The body of <c>GET .../floor</c> and the content of the <c>org.matrix.msc4002.floor</c> ephemeral event.</summary>

@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Federation.Transport;
-
 namespace WalkieTalkie.Server.Walkie.Floor;
 
 /// <summary>
@@ -12,9 +10,9 @@ public static class ForwardedFloorEndpoint
     public static void MapForwardedFloor(this IEndpointRouteBuilder app) =>
         app.MapPost(FloorWire.FederationPrefix + "/rooms/{roomId}/floor/{op}", Handle);
 
-    static async Task<IResult> Handle(string roomId, string op, HttpContext http, FloorControl floor, CancellationToken ct)
+    static async Task<Results<Ok<JsonObject>, JsonHttpResult<FloorTakenError>>> Handle(string roomId, string op, HttpContext http, FloorControl floor, CancellationToken ct)
     {
-        var command = FloorWire.ParseCommand(op, roomId, http.FederationOrigin(), await MatrixJson.ReadObjectAsync(http.Request));
+        var command = FloorWire.ParseCommand(op, roomId, http.FederationOrigin(), await MatrixBody.ReadObjectAsync(http.Request));
         return await floor.HandleAsync(command, ct) switch
         {
             FloorOutcome.Denied d => WalkieErrors.FloorTaken(d.Holder),

@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Options;
-using Microsoft.AspNetCore.Http.HttpResults;
-using WalkieTalkie.Server.Matrix.Rooms;
-
 namespace WalkieTalkie.Server.Walkie.Floor;
 
 /// <summary>GET $P/rooms/{roomId}/floor → the <see cref="FloorView"/>, read from the committed floor snapshot.</summary>

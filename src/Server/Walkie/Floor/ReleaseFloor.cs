@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace WalkieTalkie.Server.Walkie.Floor;
 
 /// <summary>
@@ -14,7 +12,7 @@ public static class ReleaseFloorEndpoint
     static async Task<Ok<EmptyResponse>> Handle(string roomId, HttpContext http, FloorControl floor, CancellationToken ct)
     {
         var device = http.Device();
-        var epoch = ParseEpoch(await MatrixJson.ReadObjectAsync(http.Request));
+        var epoch = ParseEpoch(await MatrixBody.ReadObjectAsync(http.Request));
         await floor.HandleAsync(new FloorCommand.Release(roomId, device, epoch), ct);
         return TypedResults.Ok(EmptyResponse.Instance);
     }

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.HttpResults;
 using WalkieTalkie.Protocol;
 
 namespace WalkieTalkie.Server.Walkie.Floor;
@@ -35,7 +33,7 @@ public static class RequestFloorEndpoint
         string roomId, HttpContext http, FloorControl floor, CancellationToken ct)
     {
         var device = http.Device();
-        var priority = FloorPriorities.Parse(await MatrixJson.ReadObjectAsync(http.Request));
+        var priority = FloorPriorities.Parse(await MatrixBody.ReadObjectAsync(http.Request));
         return await floor.HandleAsync(new FloorCommand.Request(roomId, device, priority), ct) switch
         {
             FloorOutcome.Granted g => TypedResults.Ok(new FloorGrantedResponse(g.Epoch, g.ExpiresAt.ToUnixTimeMilliseconds(), g.Emergency)),

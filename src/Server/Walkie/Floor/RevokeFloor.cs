@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace WalkieTalkie.Server.Walkie.Floor;
 
 /// <summary>200 <c>{"revoked": {"user_id","device_id"} | absent, "dequeued": [...]}</c>: what the revocation took from whom.</summary>
@@ -21,7 +18,7 @@ public static class RevokeFloorEndpoint
     static async Task<Ok<FloorRevokedResponse>> Handle(string roomId, HttpContext http, FloorControl floor, CancellationToken ct)
     {
         var moderator = http.Device();
-        var body = await MatrixJson.ReadObjectAsync(http.Request);
+        var body = await MatrixBody.ReadObjectAsync(http.Request);
         var userId = body["user_id"] is JsonValue u && u.TryGetValue<string>(out var user) && user.StartsWith('@')
             ? user
             : throw new MatrixException(MatrixError.BadJson("`user_id` must be a Matrix user id"));

@@ -1,5 +1,4 @@
 using WalkieTalkie.Server.Walkie.Stream;
-using WalkieTalkie.Server.Matrix.Rooms;
 
 namespace WalkieTalkie.Server.Walkie.Recording;
 

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Config;
 
 namespace WalkieTalkie.Server.Walkie.Recording;

@@ -1,8 +1,6 @@
 using WalkieTalkie.Server.Walkie.Stream;
 using System.Threading.Channels;
-using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Matrix.Media;
-using WalkieTalkie.Server.Matrix.Rooms;
 
 namespace WalkieTalkie.Server.Walkie.Recording;
 

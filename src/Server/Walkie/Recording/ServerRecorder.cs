@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Walkie.Stream;
 
 namespace WalkieTalkie.Server.Walkie.Recording;
