@@ -49,16 +49,17 @@ public static class ConcurrentState
         var (onlyE, onlyOther) = branches;
 
         // Each key set on either branch: its newest event there, else the value before the fork.
-        HashSet<Key> keys = onlyE.Concat(onlyOther).Select(id => KeyOf(nodes[id])).OfType<Key>().Append((type, stateKey)).ToHashSet();
+        var keyOf = onlyE.Concat(onlyOther).ToDictionary(id => id, id => KeyOf(nodes[id]));
+        HashSet<Key> keys = keyOf.Values.OfType<Key>().Append((type, stateKey)).ToHashSet();
         foreach (var (t, k) in keys) await loadEntry(t, k);
-        var branch = onlyE.Concat(onlyOther).ToHashSet();
+        var branch = keyOf.Keys.ToHashSet();
         var stateE = state.All().ToDictionary(s => (s.Type, s.StateKey), s => s.Entry.EventId);
         var stateOther = new Dictionary<Key, string>(stateE);
         foreach (var key in keys)
         {
             var before = ValueBeforeFork(state.Get(key.Type, key.StateKey)?.EventId, branch, nodes);
-            Set(stateOther, key, Newest(onlyOther, key, nodes) ?? before);
-            Set(stateE, key, key == (type, stateKey) ? eventId : Newest(onlyE, key, nodes) ?? before);
+            Set(stateOther, key, Newest(onlyOther.Where(id => keyOf[id] == key), nodes) ?? before);
+            Set(stateE, key, key == (type, stateKey) ? eventId : Newest(onlyE.Where(id => keyOf[id] == key), nodes) ?? before);
         }
         if (keys.All(k => stateE.GetValueOrDefault(k) == stateOther.GetValueOrDefault(k)))
             return keys.ToDictionary(k => k, k => stateE.GetValueOrDefault(k));
@@ -120,9 +121,8 @@ public static class ConcurrentState
         return current;
     }
 
-    static string? Newest(List<string> side, Key key, Dictionary<string, StoredPdu> nodes) =>
-        side.Where(id => KeyOf(nodes[id]) == key)
-            .OrderByDescending(id => nodes[id].Depth).ThenByDescending(id => nodes[id].Object()["origin_server_ts"]?.GetValue<long>() ?? 0)
+    static string? Newest(IEnumerable<string> ids, Dictionary<string, StoredPdu> nodes) =>
+        ids.OrderByDescending(id => nodes[id].Depth).ThenByDescending(id => nodes[id].Object()["origin_server_ts"]?.GetValue<long>() ?? 0)
             .ThenByDescending(id => id, StringComparer.Ordinal).FirstOrDefault();
 
     static void Set(Dictionary<Key, string> state, Key key, string? id)

@@ -100,8 +100,9 @@ public sealed class RoomWriter(IDocumentStore store, Wolverine.Runtime.IWolverin
 
     /// <summary>
     /// Appends PDUs from other servers whose signatures, hashes and auth against their own auth events were checked:
-    /// each must also pass the auth rules against the current state, else it is rejected (not stored). Returns the stored
-    /// ones and the reason of each rejected one.
+    /// each must also pass the auth rules against the current state, else it is rejected (not stored); a state event that
+    /// forks the room leaves the state to <see cref="ConcurrentState"/>'s resolution. Returns the stored ones and the
+    /// reason of each rejected one.
     /// </summary>
     public async Task<(IReadOnlyList<RoomEvent> Stored, IReadOnlyDictionary<string, string> Rejected)> AppendRemoteAsync(string roomId,
         IReadOnlyList<(string EventId, JsonObject Pdu)> pdus, CancellationToken ct, string? forwardFrom = null)
