@@ -32,5 +32,8 @@ public sealed class RoomDag
 /// <param name="Outlier">Known (state or auth chain of a joined room) but not in the room's timeline stream.</param>
 public sealed record StoredPdu(string Id, string RoomId, string Json, long Depth, bool Outlier)
 {
+    /// <summary>The state entry of its (type, state_key) when it was appended (whether it took it or not): the way back past a fork.</summary>
+    public string? ReplacesState { get; init; }
+
     public JsonObject Object() => JsonNode.Parse(Json)!.AsObject();
 }

@@ -44,6 +44,13 @@ public sealed class RoomState
         Changed.Add((type, stateKey));
     }
 
+    /// <summary>Removes one entry of the current state (marked changed): state resolution may leave a key out.</summary>
+    public void Remove(string type, string stateKey)
+    {
+        if (State.TryGetValue(type, out var byKey) && byKey.Remove(stateKey) && byKey.Count == 0) State.Remove(type);
+        Changed.Add((type, stateKey));
+    }
+
     /// <summary>An entry loaded from its own document (not a change).</summary>
     public void Add(RoomStateEntry stored)
     {

@@ -83,8 +83,9 @@ public static class RoomStates
     public static void Store(IDocumentSession session, RoomState state, bool replaced = false)
     {
         if (replaced) session.DeleteWhere<RoomStateEntry>(e => e.RoomId == state.Id);
-        foreach (var (type, key) in state.Changed)
-            if (IsPerEntry(type) && state.Get(type, key) is { } entry) session.Store(new RoomStateEntry(RoomStateEntry.Key(state.Id, type, key), state.Id, type, key, entry));
+        foreach (var (type, key) in state.Changed.Where(c => IsPerEntry(c.Type)))
+            if (state.Get(type, key) is { } entry) session.Store(new RoomStateEntry(RoomStateEntry.Key(state.Id, type, key), state.Id, type, key, entry));
+            else session.Delete<RoomStateEntry>(RoomStateEntry.Key(state.Id, type, key));
         session.Store(state.WithoutPerEntryTypes());
     }
 }

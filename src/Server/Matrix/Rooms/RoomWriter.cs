@@ -39,7 +39,7 @@ public sealed record RoomTransaction(IDocumentSession Session, IMessageBus Outbo
 /// become signed PDUs (reference-hash ids); remote PDUs arrive checked by <see cref="AppendRemoteAsync"/>'s caller.
 /// </summary>
 public sealed class RoomWriter(IDocumentStore store, Wolverine.Runtime.IWolverineRuntime wolverine, TimeProvider clock, ServerSigningKeys keys,
-    FederationSender federation, IOptions<MatrixOptions> matrix)
+    FederationSender federation, IOptions<MatrixOptions> matrix, ILogger<RoomWriter> logger)
 {
     /// <summary>Appends the drafts built from current state; returns the stored events (or, for a repeated txn id, the original).</summary>
     public Task<IReadOnlyList<RoomEvent>> AppendAsync(string roomId, Func<RoomState, IEnumerable<RoomEventDraft>> build,
@@ -100,8 +100,9 @@ public sealed class RoomWriter(IDocumentStore store, Wolverine.Runtime.IWolverin
 
     /// <summary>
     /// Appends PDUs from other servers whose signatures, hashes and auth against their own auth events were checked:
-    /// each must also pass the auth rules against the current state, else it is rejected (not stored). Returns the stored
-    /// ones and the reason of each rejected one.
+    /// each must also pass the auth rules against the current state, else it is rejected (not stored); a state event that
+    /// forks the room leaves the state to <see cref="ConcurrentState"/>'s resolution. Returns the stored ones and the
+    /// reason of each rejected one.
     /// </summary>
     public async Task<(IReadOnlyList<RoomEvent> Stored, IReadOnlyDictionary<string, string> Rejected)> AppendRemoteAsync(string roomId,
         IReadOnlyList<(string EventId, JsonObject Pdu)> pdus, CancellationToken ct, string? forwardFrom = null)
@@ -120,9 +121,9 @@ public sealed class RoomWriter(IDocumentStore store, Wolverine.Runtime.IWolverin
             var prev = pdu["prev_events"] as JsonArray;
             var onlyCreateBefore = prev?.Count == 1 && prev[0]?.GetValue<string>() == state.Get(EventTypes.Create, "")?.EventId;
             if (RoomAuth.Check(state, e, onlyCreateBefore) is { } reason) { rejected[eventId] = reason; continue; }
-            var takesState = e.StateKey is null || state.Get(e.Type, e.StateKey) is not { } current
-                || await ConcurrentState.SupersedesAsync(session, eventId, pdu, current.EventId, ct);
-            await StoreAsync(session, outbox, state, dag, e, pdu, outlier: false, takesState);
+            var resolved = await ConcurrentState.ResolveAsync(session, state, dag, eventId, pdu, logger, ct);
+            await StoreAsync(session, outbox, state, dag, e, pdu, outlier: false, takesState: resolved is null);
+            if (resolved is not null) await TakeResolvedAsync(session, outbox, state, e, resolved, ct);
             if (forwardFrom is not null) SendOn(session, state, e, pdu, except: forwardFrom, woken);
             appended.Add(e);
         }
@@ -259,22 +260,42 @@ public sealed class RoomWriter(IDocumentStore store, Wolverine.Runtime.IWolverin
     }
 
     /// <summary>One accepted event: state, graph, its PDU, its stream position and memberships.</summary>
-    /// <param name="takesState">False for a state event that lost to a concurrent one (<see cref="ConcurrentState"/>): in the timeline, not the state.</param>
+    /// <param name="takesState">False for a state event whose entry <see cref="ConcurrentState"/> decides: in the timeline, not (yet) the state.</param>
     async Task StoreAsync(IDocumentSession session, IMessageBus outbox, RoomState state, RoomDag dag, RoomEvent e, JsonObject pdu, bool outlier, bool takesState = true)
     {
         var depth = pdu["depth"]?.GetValue<long>() ?? dag.NextDepth;
-        session.Store(new StoredPdu(e.EventId, e.RoomId, pdu.ToJsonString(), depth, outlier));
-        dag.Add(e.EventId, depth, pdu["prev_events"] is JsonArray prev ? prev.Select(p => p!.GetValue<string>()) : []);
         var kept = e.StateKey is null ? null : state.Get(e.Type, e.StateKey);
+        session.Store(new StoredPdu(e.EventId, e.RoomId, pdu.ToJsonString(), depth, outlier) { ReplacesState = kept?.EventId });
+        dag.Add(e.EventId, depth, pdu["prev_events"] is JsonArray prev ? prev.Select(p => p!.GetValue<string>()) : []);
         state.Apply(e);
         if (!takesState && kept is not null) state.Set(e.Type, e.StateKey!, kept);
+        else if (!takesState) state.Remove(e.Type, e.StateKey!);
         // Room appends are serialized, so the event's stream version is the count of events so far.
         session.Store(new EventLocator(e.EventId, e.RoomId, state.EventCount));
         if (takesState && e.Type == EventTypes.Member && e.StateKey is not null)
+            await TakeMembershipAsync(session, outbox, e.RoomId, e.StateKey, e.ContentObject().String("membership"));
+    }
+
+    async Task TakeMembershipAsync(IDocumentSession session, IMessageBus outbox, string roomId, string userId, string? membership)
+    {
+        membership ??= Memberships.Leave;
+        session.Store(new RoomMember(RoomMember.Key(roomId, userId), roomId, userId, membership));
+        await outbox.PublishAsync(new MembershipChanged(roomId, userId, membership));
+    }
+
+    /// <summary>The entries state resolution decided (<paramref name="e"/> just stored, the others stored before).</summary>
+    async Task TakeResolvedAsync(IDocumentSession session, IMessageBus outbox, RoomState state, RoomEvent e,
+        IReadOnlyDictionary<(string Type, string StateKey), string?> resolved, CancellationToken ct)
+    {
+        var stored = await PduStore.LoadAsync(session, resolved.Values.OfType<string>().Where(id => id != e.EventId), ct);
+        foreach (var ((type, key), id) in resolved)
         {
-            var membership = e.ContentObject()["membership"]?.GetValue<string>() ?? Memberships.Leave;
-            session.Store(new RoomMember(RoomMember.Key(e.RoomId, e.StateKey), e.RoomId, e.StateKey, membership));
-            await outbox.PublishAsync(new MembershipChanged(e.RoomId, e.StateKey, membership));
+            if (state.Get(type, key)?.EventId == id) continue;
+            var taken = id == e.EventId ? e : id is not null && stored.TryGetValue(id, out var pdu) ? PduFactory.ToRoomEvent(pdu.Object(), id) : null;
+            if (id is not null && taken is null) continue;
+            if (taken is null) state.Remove(type, key);
+            else state.Set(type, key, new StateEntry(taken.EventId, taken.Sender, taken.Content, taken.OriginServerTs));
+            if (type == EventTypes.Member) await TakeMembershipAsync(session, outbox, e.RoomId, key, taken?.ContentObject().String("membership"));
         }
     }
 
