@@ -40,6 +40,24 @@ sealed class Window(uint first, int frames, int listeners)
     public Percentiles Result() => Percentiles.Of(_samples.AsSpan(0, Count));
 }
 
+/// <summary>Waits until <c>count()</c> reaches <c>expected</c>, or until it has not moved for a second (frames lost).</summary>
+static class Deliveries
+{
+    public static async Task WaitAsync(Func<long> count, long expected)
+    {
+        var last = -1L;
+        var still = Stopwatch.StartNew();
+        while (true)
+        {
+            var now = count();
+            if (now >= expected) return;
+            if (now != last) (last, still) = (now, Stopwatch.StartNew());
+            else if (still.Elapsed > TimeSpan.FromSeconds(1)) return;
+            await Task.Delay(20);
+        }
+    }
+}
+
 static class Recorder
 {
     public static volatile Window? Current;

@@ -40,9 +40,7 @@ static class ManyRooms
             var meter = new Meter();
             Recorder.Current = window;
             await PaceAsync(talkers, window.First, measured);
-            var last = -1;
-            for (var still = Stopwatch.StartNew(); window.Count < window.Expected && still.Elapsed < TimeSpan.FromSeconds(1); await Task.Delay(20))
-                if (window.Count != last) (last, still) = (window.Count, Stopwatch.StartNew());
+            await Deliveries.WaitAsync(() => window.Count, window.Expected);
             Recorder.Current = null;
             var usage = meter.Stop(window.Count);
             return new Result(window.Result(), window.Count, window.Expected, usage, target.QueueDrops() - drops);

@@ -194,7 +194,7 @@ async Task<LatencyResult> LatencyAsync(IRelayTarget target, List<Listener> liste
     var meter = new Meter();
     Recorder.Current = window;
     await talker.SendPacedAsync(window.First, measured, 50);
-    await DrainAsync(() => window.Count, window.Expected);
+    await Deliveries.WaitAsync(() => window.Count, window.Expected);
     Recorder.Current = null;
     var usage = meter.Stop(window.Count);
     drops = target.QueueDrops() - drops;
@@ -259,7 +259,7 @@ async Task ThroughputAsync(IRelayTarget target, List<Listener> listeners)
     var duration = TimeSpan.FromSeconds(floodSeconds);
     Log($"  throughput run starts ({floodSeconds} s)");
     var sent = await talker.FloodAsync(SendTimes.Reserve(1_000_000), duration, Acknowledged, window);
-    await DrainAsync(() => listeners.Sum(l => l.Frames) - before, (long)sent * listeners.Count);
+    await Deliveries.WaitAsync(() => listeners.Sum(l => l.Frames) - before, (long)sent * listeners.Count);
     var delivered = listeners.Sum(l => l.Frames) - before;
     var usage = meter.Stop(delivered);
     drops = target.QueueDrops() - drops;
@@ -312,19 +312,6 @@ async Task ServerCpuAsync(IRelayTarget target)
     await IdleClients.WaitForConnectionsAsync(target, connectionsBefore);
 }
 
-static async Task DrainAsync(Func<long> count, long expected)
-{
-    var last = -1L;
-    var still = Stopwatch.StartNew();
-    while (true)
-    {
-        var now = count();
-        if (now >= expected) return;
-        if (now != last) (last, still) = (now, Stopwatch.StartNew());
-        else if (still.Elapsed > TimeSpan.FromSeconds(1)) return;
-        await Task.Delay(20);
-    }
-}
 
 int Option(string name, int fallback) => int.TryParse(OptionText(name, ""), out var v) ? v : fallback;
 

@@ -114,15 +114,9 @@ sealed class WalkieTarget(WebApplication app, Uri baseAddress, byte[][] packets)
     public async Task SetUpAsync(HttpClient http, int devices, int users)
     {
         _owner = await MatrixClient.RegisterAsync(http, "talker");
-        _roomId = (await _owner.PostAsync("/_matrix/client/v3/createRoom", new
-        {
-            preset = "public_chat",
-            power_level_content_override = new { events = new Dictionary<string, int> { ["org.matrix.msc4002.member"] = 0 } },
-        }))["room_id"]!.GetValue<string>();
-        var room = Uri.EscapeDataString(_roomId);
         // Default timers (max talk 30 s, end of media 4 s): every measured burst is shorter and has its own grant.
-        await _owner.PutAsync($"/_matrix/client/v3/rooms/{room}/state/org.matrix.msc4002.walkie_talkie", new { enabled = true });
-        await _owner.PutAsync($"{P}/rooms/{room}/consent", new { });
+        _roomId = await ConsentSetup.CreateWalkieRoomAsync(_owner);
+        var room = Uri.EscapeDataString(_roomId);
 
         var accounts = new List<MatrixClient>();
         for (var u = 0; u < users; u++)
@@ -175,16 +169,11 @@ sealed class WalkieTarget(WebApplication app, Uri baseAddress, byte[][] packets)
         {
             var members = Enumerable.Range(0, 1 + listeners).Select(i => _devices[(k * (1 + listeners) + i) % _devices.Count]).ToList();
             var owner = members[0];
-            var roomId = (await owner.PostAsync("/_matrix/client/v3/createRoom", new
-            {
-                preset = "public_chat",
-                power_level_content_override = new { events = new Dictionary<string, int> { ["org.matrix.msc4002.member"] = 0 } },
-            }))["room_id"]!.GetValue<string>();
+            var roomId = await ConsentSetup.CreateWalkieRoomAsync(owner); // the owner consents there
             var room = Uri.EscapeDataString(roomId);
-            await owner.PutAsync($"/_matrix/client/v3/rooms/{room}/state/org.matrix.msc4002.walkie_talkie", new { enabled = true });
             foreach (var user in members.Skip(1).Where(m => m.UserId != owner.UserId).DistinctBy(m => m.UserId))
                 await user.PostAsync($"/_matrix/client/v3/join/{room}", new { });
-            foreach (var device in members) await device.PutAsync($"{P}/rooms/{room}/consent", new { });
+            foreach (var device in members.Skip(1)) await device.PutAsync($"{P}/rooms/{room}/consent", new { });
 
             var talker = await Talker.ConnectAsync(StreamUri(owner), packets);
             await talker.SendAsync(new ClientMessage.Subscribe([roomId]));

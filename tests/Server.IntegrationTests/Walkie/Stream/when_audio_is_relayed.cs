@@ -30,6 +30,17 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         return (room, alice, bob);
     }
 
+    /// <summary>A walkie room on its own <paramref name="host"/>: alice created it, bob and carol joined, all three consent.</summary>
+    static async Task<(WalkieRoom Room, MatrixTestClient Alice, MatrixTestClient Bob, MatrixTestClient Carol)> RoomOfThreeAsync(WalkieHost host)
+    {
+        var alice = await MatrixTestClient.RegisterAsync(host);
+        var bob = await MatrixTestClient.RegisterAsync(host);
+        var carol = await MatrixTestClient.RegisterAsync(host);
+        var room = await WalkieRoom.CreateAsync(alice, new { enabled = true }, [bob, carol]);
+        foreach (var client in new[] { alice, bob, carol }) await room.ConsentAsync(client);
+        return (room, alice, bob, carol);
+    }
+
     static async Task<long> GrantedOverStreamAsync(LiveSocket socket, string roomId)
     {
         await socket.SendAsync(new ClientMessage.FloorRequest(roomId, FloorPriority.Normal));
@@ -137,11 +148,7 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         {
             ["Walkie:Stream:MaxFramesPerSecond"] = "100000", ["Walkie:Stream:WriteToSocket"] = writeToSocket.ToString(),
         });
-        var alice = await MatrixTestClient.RegisterAsync(host);
-        var bob = await MatrixTestClient.RegisterAsync(host);
-        var carol = await MatrixTestClient.RegisterAsync(host);
-        var room = await WalkieRoom.CreateAsync(alice, new { enabled = true }, [bob, carol]);
-        foreach (var client in new[] { alice, bob, carol }) await room.ConsentAsync(client);
+        var (room, alice, bob, carol) = await RoomOfThreeAsync(host);
 
         await using var talker = await LiveSocket.OpenAsync(host, alice);
         await using var healthy = await LiveSocket.OpenAsync(host, bob);
@@ -179,11 +186,7 @@ public sealed class when_audio_is_relayed(IntegrationFixture fixture)
         {
             ["Walkie:Stream:RelayLanes"] = "3", ["Walkie:Stream:MaxFramesPerSecond"] = "100000",
         });
-        var alice = await MatrixTestClient.RegisterAsync(host);
-        var bob = await MatrixTestClient.RegisterAsync(host);
-        var carol = await MatrixTestClient.RegisterAsync(host);
-        var room = await WalkieRoom.CreateAsync(alice, new { enabled = true }, [bob, carol]);
-        foreach (var client in new[] { alice, bob, carol }) await room.ConsentAsync(client);
+        var (room, alice, bob, carol) = await RoomOfThreeAsync(host);
 
         await using var talker = await LiveSocket.OpenAsync(host, alice);
         await talker.SubscribeAsync(room.Id);
