@@ -12,7 +12,7 @@ using WalkieTalkie.Server.Walkie.Stream;
 // the server-alone CPU and the memory rows): clients and servers share the machine's cores.
 //   dotnet run -c Release --project bench/Relay.Bench -- [--devices 1000] [--users 10] [--frames 500]
 //     [--steps 250,500,750,1000,1250,1500,2000,5000,9500] [--rooms 200] [--room-listeners 5] [--late 40] [--idle-seconds 60] [--memory 4000] [--only baseline|walkie]
-//     [--walkie-first] [--flood-seconds 5] [--server-log Warning|Information] [--Walkie:Stream:<option>=<value> ...]
+//     [--walkie-first] [--rooms-only] [--flood-seconds 5] [--server-log Warning|Information] [--Walkie:Stream:<option>=<value> ...]
 if (args.Length > 0 && args[0] == "idle")
 {
     await IdleClients.RunChildAsync(args[1..]);
@@ -31,6 +31,7 @@ var memoryConnections = Option("memory", 4000);
 var only = OptionText("only", "");
 var walkieFirst = args.Contains("--walkie-first");
 var floodSeconds = Option("flood-seconds", 5);
+var roomsOnly = args.Contains("--rooms-only"); // just the many-rooms row (and its baseline), e.g. to profile it
 const double ceilingP99Ms = 20;
 
 var total = Stopwatch.StartNew();
@@ -108,6 +109,11 @@ Log($"total {total.Elapsed.TotalMinutes:F1} min");
 async Task MeasureAsync(IRelayTarget target)
 {
     Log($"== {target.Name}");
+    if (roomsOnly)
+    {
+        await ManyRoomsAsync(target);
+        return;
+    }
     var listeners = new List<Listener>();
     var connectionsBefore = target.ServerConnections();
     try

@@ -44,8 +44,10 @@ public sealed class BurstTracker(IDocumentStore store, IEnumerable<IBurstObserve
 
     public void FrameRelayed(string roomId, long epoch, DeviceRef speaker, uint seq, ReadOnlySpan<byte> payload, DateTimeOffset at)
     {
-        var burst = _current.AddOrUpdate(roomId, _ => new Burst(epoch, speaker, at),
-            (_, old) => old.Epoch == epoch ? old : new Burst(epoch, speaker, at));
+        // The burst of this epoch is there already for every frame but the first: found without allocating.
+        if (!_current.TryGetValue(roomId, out var burst) || burst.Epoch != epoch)
+            burst = _current.AddOrUpdate(roomId, static (_, a) => new Burst(a.epoch, a.speaker, a.at),
+                static (_, old, a) => old.Epoch == a.epoch ? old : new Burst(a.epoch, a.speaker, a.at), (epoch, speaker, at));
         Interlocked.Increment(ref burst.Frames);
         Interlocked.Add(ref burst.Bytes, payload.Length);
         foreach (var observer in _observers)

@@ -151,7 +151,7 @@ public sealed class StreamHub(
 
         if (room.Holder == from.Device && header.Epoch == (uint)room.Epoch && room.Check?.Epoch != header.Epoch)
         {
-            Accept(room, header.Epoch, from, frame.ToArray(), header.Seq, payload, arrived);
+            Accept(room, header.Epoch, from, frame.Span, header.Seq, payload, arrived); // no copy: the relay frames it once
             return true;
         }
         return RelayUnsure(room, new HeldFrame(from, frame.ToArray(), header.Seq, payload, arrived), header.Epoch);
@@ -261,11 +261,11 @@ public sealed class StreamHub(
     }
 
     /// <summary>A frame of the current grant: one copy (shared by every listener), end of media moved on, recorded, fanned out.</summary>
-    void Accept(LiveRoom room, long epoch, StreamConnection? from, byte[] bytes, uint seq, Range payload, long arrived)
+    void Accept(LiveRoom room, long epoch, StreamConnection? from, ReadOnlySpan<byte> bytes, uint seq, Range payload, long arrived)
     {
         var now = clock.GetUtcNow();
         media.FrameReceived(room.RoomId, epoch, now);
-        if (from is not null) bursts.FrameRelayed(room.RoomId, epoch, from.Device, seq, bytes.AsSpan()[payload], now);
+        if (from is not null) bursts.FrameRelayed(room.RoomId, epoch, from.Device, seq, bytes[payload], now);
         Fanout(room, bytes, from?.Device ?? room.Holder, now.ToUnixTimeMilliseconds());
         if (from is not null && _options.RelayAcrossProcesses) signals.PublishAudio(room.RoomId, epoch, bytes);
         if (from is not null) servers.LocalFrame(room.RoomId, epoch, bytes); // to the floor host, or from it to the room's other servers
@@ -279,7 +279,7 @@ public sealed class StreamHub(
     }
 
     /// <summary>The frame is framed once as WebSocket bytes: the room's channel is the same on every connection, so one image serves all.</summary>
-    static void Fanout(LiveRoom room, byte[] frame, DeviceRef? speaker, long nowMs)
+    static void Fanout(LiveRoom room, ReadOnlySpan<byte> frame, DeviceRef? speaker, long nowMs)
     {
         var framed = RelayFrame.Audio(frame);
         try { room.Fanout.Audio(framed, speaker, nowMs); }

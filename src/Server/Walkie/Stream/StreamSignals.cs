@@ -47,7 +47,7 @@ public sealed class StreamSignals(NpgsqlDataSource dataSource, RemoteStream remo
             ["kind"] = "consent", ["instance"] = _instance, ["room"] = roomId, ["device"] = Device(device), ["until"] = untilMs,
         });
 
-    public void PublishAudio(string roomId, long epoch, byte[] frame)
+    public void PublishAudio(string roomId, long epoch, ReadOnlySpan<byte> frame)
     {
         if (!presence.HasPeers) return; // alone on the database: nobody to hear it, no timer elsewhere to feed
         if (_nats is not null) _nats.Publish(roomId, epoch, frame);

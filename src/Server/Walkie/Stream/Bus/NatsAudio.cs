@@ -33,11 +33,11 @@ public sealed class NatsAudio(string url, string instance, RemoteStream remote, 
 
     public static string Subject(string roomId) => SubjectPrefix + Base64Url.EncodeToString(Encoding.UTF8.GetBytes(roomId));
 
-    public void Publish(string roomId, long epoch, byte[] frame)
+    public void Publish(string roomId, long epoch, ReadOnlySpan<byte> frame)
     {
         var payload = new byte[8 + frame.Length];
         BinaryPrimitives.WriteInt64BigEndian(payload, epoch);
-        frame.CopyTo(payload, 8);
+        frame.CopyTo(payload.AsSpan(8));
         _outgoing.Writer.TryWrite((Subject(roomId), payload));
     }
 
