@@ -13,9 +13,6 @@ public sealed record MatrixError(
     [JsonPropertyName("admin_contact"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? AdminContact { get; init; }
 
-    /// <summary>Untyped, for the endpoints not yet declaring their answers (Federation/Rooms, Walkie/Stream).</summary>
-    public IResult ToResult() => ToTypedResult();
-
     /// <summary>For endpoints declaring their answers as <c>Results&lt;Ok&lt;T&gt;, JsonHttpResult&lt;MatrixError&gt;&gt;</c>.</summary>
     public JsonHttpResult<MatrixError> ToTypedResult() => TypedResults.Json(this, statusCode: Status);
 

@@ -23,7 +23,10 @@ public static class FederationRoomsModule
         federation.MapMakeMembership();
         federation.MapSendMembership();
         federation.MapQueryDirectory();
-        federation.MapRoomReads();
+        federation.MapGetEvent();
+        federation.MapGetState();
+        federation.MapBackfill();
+        federation.MapGetMissingEvents();
         federation.MapInvite();
     }
 }

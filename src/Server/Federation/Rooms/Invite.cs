@@ -1,8 +1,4 @@
-using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Federation.Keys;
-using WalkieTalkie.Server.Federation.Transport;
-using WalkieTalkie.Server.Matrix.Account;
-using WalkieTalkie.Server.Matrix.Rooms;
 
 namespace WalkieTalkie.Server.Federation.Rooms;
 
@@ -44,29 +40,31 @@ public sealed class RemoteInvite(FederationClient client, RoomWriter writer, IQu
 /// <summary>The invitee's server: PUT /_matrix/federation/v2/invite/{roomId}/{eventId}.</summary>
 public static class ReceiveInvite
 {
+    /// <summary>The invite event with this server's signature added.</summary>
+    public sealed record Response(JsonObject Event);
+
     public static void MapInvite(this RouteGroupBuilder federation) =>
         federation.MapPut("/v2/invite/{roomId}/{eventId}", Receive);
 
-    static async Task<IResult> Receive(string roomId, string eventId, HttpContext http, PduVerifier verifier, RoomWriter writer, IQuerySession q,
-        ServerSigningKeys keys, IOptions<MatrixOptions> matrix, CancellationToken ct)
+    static async Task<Results<Ok<Response>, JsonHttpResult<MatrixError>, JsonHttpResult<IncompatibleRoomVersionError>>> Receive(string roomId,
+        string eventId, HttpContext http, PduVerifier verifier, RoomWriter writer, IQuerySession q, ServerSigningKeys keys,
+        IOptions<MatrixOptions> matrix, CancellationToken ct)
     {
         var origin = http.FederationOrigin();
         var body = await MatrixBody.ReadObjectAsync(http.Request);
         var version = body.String("room_version") ?? "1";
-        if (!RoomVersions.IsSupported(version))
-            return Results.Json(new { errcode = "M_INCOMPATIBLE_ROOM_VERSION", error = $"Room version {version} is not supported", room_version = version },
-                statusCode: 400);
-        if (body["event"] is not JsonObject raw) return MatrixError.BadJson("`event` must be an object").ToResult();
+        if (!RoomVersions.IsSupported(version)) return FederationErrors.IncompatibleRoomVersion($"Room version {version} is not supported", version);
+        if (body["event"] is not JsonObject raw) return MatrixError.BadJson("`event` must be an object").ToTypedResult();
         var (pdu, error) = await verifier.VerifyAsync(raw, version, ct);
-        if (pdu is null) return MatrixError.BadJson(error!).ToResult();
-        if (pdu.Redacted) return MatrixError.BadJson("The event's content hash does not match").ToResult();
-        if (pdu.EventId != eventId || pdu.RoomId != roomId) return MatrixError.BadJson("The event does not match the path").ToResult();
+        if (pdu is null) return MatrixError.BadJson(error!).ToTypedResult();
+        if (pdu.Redacted) return MatrixError.BadJson("The event's content hash does not match").ToTypedResult();
+        if (pdu.EventId != eventId || pdu.RoomId != roomId) return MatrixError.BadJson("The event does not match the path").ToTypedResult();
         var sender = pdu.Pdu["sender"]!.GetValue<string>();
-        if (PduVerifier.ServerOf(sender) != origin) return MatrixError.Forbidden("The inviter is not of the requesting server").ToResult();
+        if (PduVerifier.ServerOf(sender) != origin) return MatrixError.Forbidden("The inviter is not of the requesting server").ToTypedResult();
         if (pdu.Type != EventTypes.Member || pdu.Pdu["content"]?["membership"]?.GetValue<string>() != Memberships.Invite || pdu.StateKey is not { } invitee)
-            return MatrixError.BadJson("Not an invite").ToResult();
+            return MatrixError.BadJson("Not an invite").ToTypedResult();
         if (PduVerifier.ServerOf(invitee) != matrix.Value.ServerName || await q.LoadAsync<UserAccount>(invitee, ct) is null)
-            return MatrixError.NotFound($"Unknown user {invitee}").ToResult();
+            return MatrixError.NotFound($"Unknown user {invitee}").ToTypedResult();
 
         var signed = (JsonObject)pdu.Pdu.DeepClone();
         var key = await keys.CurrentAsync(ct);
@@ -74,6 +72,6 @@ public static class ReceiveInvite
         ((JsonObject)signed["signatures"]!)[matrix.Value.ServerName] = new JsonObject { [key.KeyId] = signature };
         var stripped = body["invite_room_state"] is JsonArray a ? a.OfType<JsonObject>() : [];
         await writer.StoreRemoteInviteAsync(roomId, version, eventId, signed, stripped, ct);
-        return Results.Json(new JsonObject { ["event"] = signed });
+        return TypedResults.Ok(new Response(signed));
     }
 }

@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Options;
-using WalkieTalkie.Server.Federation.Transport;
-using WalkieTalkie.Server.Matrix.Rooms;
-
 namespace WalkieTalkie.Server.Federation.Rooms;
 
 /// <summary>
@@ -10,6 +6,9 @@ namespace WalkieTalkie.Server.Federation.Rooms;
 /// </summary>
 public static class MakeMembership
 {
+    /// <summary>The template to sign (without hashes) and the room's version.</summary>
+    public sealed record Response(JsonObject Event, string RoomVersion);
+
     public static void MapMakeMembership(this RouteGroupBuilder federation)
     {
         federation.MapGet("/v1/make_join/{roomId}/{userId}", (string roomId, string userId, HttpContext http, IQuerySession q,
@@ -18,32 +17,31 @@ public static class MakeMembership
             TimeProvider clock, CancellationToken ct) => Make(roomId, userId, Memberships.Leave, http, q, clock, ct));
     }
 
-    static async Task<IResult> Make(string roomId, string userId, string membership, HttpContext http, IQuerySession q, TimeProvider clock,
-        CancellationToken ct)
+    static async Task<Results<Ok<Response>, JsonHttpResult<MatrixError>, JsonHttpResult<IncompatibleRoomVersionError>>> Make(string roomId,
+        string userId, string membership, HttpContext http, IQuerySession q, TimeProvider clock, CancellationToken ct)
     {
         var origin = http.FederationOrigin();
-        if (!MatrixIds.TryParseUserId(userId, out _, out var userServer)) return MatrixError.InvalidParam("Not a user id").ToResult();
-        if (userServer != origin) return MatrixError.Forbidden("The user is not of the requesting server").ToResult();
+        if (!MatrixIds.TryParseUserId(userId, out _, out var userServer)) return MatrixError.InvalidParam("Not a user id").ToTypedResult();
+        if (userServer != origin) return MatrixError.Forbidden("The user is not of the requesting server").ToTypedResult();
         var state = await q.LoadAsync<RoomState>(roomId, ct);
         var dag = await q.LoadAsync<RoomDag>(roomId, ct);
-        if (state is null || !state.Exists || dag is null) return MatrixError.NotFound("Unknown room").ToResult();
+        if (state is null || !state.Exists || dag is null) return MatrixError.NotFound("Unknown room").ToTypedResult();
 
         if (membership == Memberships.Join)
         {
             // Without `ver` the joining server supports only room version 1.
             var versions = http.Request.Query["ver"].Select(v => v ?? "").ToList();
             if (!versions.Contains(dag.RoomVersion))
-                return Results.Json(new { errcode = "M_INCOMPATIBLE_ROOM_VERSION", error = $"The room has version {dag.RoomVersion}", room_version = dag.RoomVersion },
-                    statusCode: 400);
+                return FederationErrors.IncompatibleRoomVersion($"The room has version {dag.RoomVersion}", dag.RoomVersion);
         }
 
         var content = new JsonObject { ["membership"] = membership };
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var probe = new RoomEvent("$template", roomId, userId, EventTypes.Member, userId, content.ToJsonString(), now);
-        if (RoomAuth.Check(state, probe, onlyCreateBefore: false) is { } reason) return MatrixError.Forbidden(reason).ToResult();
+        if (RoomAuth.Check(state, probe, onlyCreateBefore: false) is { } reason) return MatrixError.Forbidden(reason).ToTypedResult();
 
         var template = PduFactory.Create(origin, state, dag, roomId, userId, EventTypes.Member, userId, content, null, now);
         template.Remove("hashes");
-        return Results.Json(new JsonObject { ["event"] = template, ["room_version"] = dag.RoomVersion });
+        return TypedResults.Ok(new Response(template, dag.RoomVersion));
     }
 }

@@ -53,5 +53,6 @@ public static class PduStore
         return RoomState.Replay(roomId, events.Select(e => e.Data).OfType<RoomEvent>());
     }
 
-    public static JsonArray Array(IEnumerable<StoredPdu> pdus) => new(pdus.Select(p => (JsonNode)p.Object()).ToArray());
+    /// <summary>The PDUs as sent over federation, in the order given.</summary>
+    public static IReadOnlyList<JsonObject> Objects(IEnumerable<StoredPdu> pdus) => pdus.Select(p => p.Object()).ToList();
 }

@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Options;
-using WalkieTalkie.Server.Federation.Transport;
-using WalkieTalkie.Server.Matrix.Rooms;
-
 namespace WalkieTalkie.Server.Federation.Rooms;
 
 /// <summary>
@@ -11,6 +7,10 @@ namespace WalkieTalkie.Server.Federation.Rooms;
 /// </summary>
 public static class SendMembership
 {
+    /// <summary>send_join's answer: the state before the join and its auth chain, never partial (members_omitted: false).</summary>
+    public sealed record JoinResponse(IReadOnlyList<JsonObject> AuthChain, JsonObject Event, bool MembersOmitted, string Origin,
+        IReadOnlyList<string> ServersInRoom, IReadOnlyList<JsonObject> State);
+
     public static void MapSendMembership(this RouteGroupBuilder federation)
     {
         federation.MapPut("/v2/send_join/{roomId}/{eventId}", (string roomId, string eventId, HttpContext http, PduVerifier verifier,
@@ -21,39 +21,32 @@ public static class SendMembership
             Send(roomId, eventId, Memberships.Leave, http, verifier, remote, store, matrix.Value.ServerName, ct));
     }
 
-    static async Task<IResult> Send(string roomId, string eventId, string membership, HttpContext http, PduVerifier verifier,
-        RemoteEvents remote, IDocumentStore store, string serverName, CancellationToken ct)
+    static async Task<Results<Ok<JoinResponse>, Ok<EmptyResponse>, JsonHttpResult<MatrixError>>> Send(string roomId, string eventId,
+        string membership, HttpContext http, PduVerifier verifier, RemoteEvents remote, IDocumentStore store, string serverName, CancellationToken ct)
     {
         var origin = http.FederationOrigin();
         var body = await MatrixBody.ReadObjectAsync(http.Request);
-        if (await remote.RoomVersionAsync(roomId, ct) is not { } version) return MatrixError.NotFound("Unknown room").ToResult();
+        if (await remote.RoomVersionAsync(roomId, ct) is not { } version) return MatrixError.NotFound("Unknown room").ToTypedResult();
         var (pdu, error) = await verifier.VerifyAsync(body, version, ct);
-        if (pdu is null) return MatrixError.BadJson(error!).ToResult();
-        if (pdu.EventId != eventId) return MatrixError.BadJson("The event id does not match the event").ToResult();
-        if (pdu.RoomId != roomId) return MatrixError.BadJson("The event is for another room").ToResult();
+        if (pdu is null) return MatrixError.BadJson(error!).ToTypedResult();
+        if (pdu.EventId != eventId) return MatrixError.BadJson("The event id does not match the event").ToTypedResult();
+        if (pdu.RoomId != roomId) return MatrixError.BadJson("The event is for another room").ToTypedResult();
         var sender = pdu.Pdu["sender"]!.GetValue<string>();
         if (pdu.Type != EventTypes.Member || pdu.StateKey != sender || pdu.Pdu["content"]?["membership"]?.GetValue<string>() != membership)
-            return MatrixError.BadJson($"Not a {membership} of its sender").ToResult();
-        if (PduVerifier.ServerOf(sender) != origin) return MatrixError.Forbidden("The sender is not of the requesting server").ToResult();
+            return MatrixError.BadJson($"Not a {membership} of its sender").ToTypedResult();
+        if (PduVerifier.ServerOf(sender) != origin) return MatrixError.Forbidden("The sender is not of the requesting server").ToTypedResult();
 
         List<string> stateIds;
         await using (var before = store.QuerySession())
             stateIds = PduStore.StateIds(await RoomStates.LoadAsync(before, roomId, ct) ?? new RoomState()).ToList();
-        if (await remote.AcceptAsync(pdu, ct, forwardFrom: origin) is { } rejected) return MatrixError.Forbidden(rejected).ToResult();
-        if (membership == Memberships.Leave) return TypedResults.Ok(new { });
+        if (await remote.AcceptAsync(pdu, ct, forwardFrom: origin) is { } rejected) return MatrixError.Forbidden(rejected).ToTypedResult();
+        if (membership == Memberships.Leave) return TypedResults.Ok(EmptyResponse.Instance);
 
         await using var session = store.QuerySession();
-        var state = (await PduStore.LoadAsync(session, stateIds, ct)).Values.OrderBy(p => p.Depth).ToList();
+        var state = (await PduStore.LoadAsync(session, stateIds, ct)).Values.OrderBy(p => p.Depth);
         var chain = await PduStore.AuthChainAsync(session, stateIds, ct);
         var room = await session.LoadAsync<RoomState>(roomId, ct);
-        return Results.Json(new JsonObject
-        {
-            ["auth_chain"] = PduStore.Array(chain),
-            ["event"] = pdu.Pdu.DeepClone(),
-            ["members_omitted"] = false,
-            ["origin"] = serverName,
-            ["servers_in_room"] = new JsonArray(PduStore.JoinedServers(room!).Select(s => (JsonNode)s).ToArray()),
-            ["state"] = PduStore.Array(state),
-        });
+        return TypedResults.Ok(new JoinResponse(PduStore.Objects(chain), (JsonObject)pdu.Pdu.DeepClone(), MembersOmitted: false, serverName,
+            PduStore.JoinedServers(room!), PduStore.Objects(state)));
     }
 }

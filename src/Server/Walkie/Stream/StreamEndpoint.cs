@@ -13,11 +13,11 @@ public static class StreamEndpoint
 {
     public static void MapStream(this RouteGroupBuilder msc4002) => msc4002.MapGet("/stream", Handle);
 
-    static async Task<IResult> Handle(HttpContext http, StreamHub hub, FloorControl floor, IOptions<StreamOptions> options,
-        TimeProvider clock, ILogger<StreamHub> logger)
+    static async Task<Results<EmptyHttpResult, JsonHttpResult<MatrixError>>> Handle(HttpContext http, StreamHub hub, FloorControl floor,
+        IOptions<StreamOptions> options, TimeProvider clock, ILogger<StreamHub> logger)
     {
         if (!http.WebSockets.IsWebSocketRequest)
-            return MatrixError.Unrecognized("This endpoint is a WebSocket: send an Upgrade request", 400).ToResult();
+            return MatrixError.Unrecognized("This endpoint is a WebSocket: send an Upgrade request", 400).ToTypedResult();
 
         await using var transport = await RelayTransport.AcceptAsync(http, options.Value.WriteToSocket);
         using var socket = transport.Socket;
@@ -35,7 +35,7 @@ public static class StreamEndpoint
             logger.LogInformation("Stream of {Device} closed: {Relayed} frames sent to it, {Dropped} dropped (slow), {Invalid} invalid from it",
                 connection.Device, connection.FramesSent, connection.AudioDropped, connection.InvalidFrames);
         }
-        return Results.Empty;
+        return TypedResults.Empty;
     }
 
     static async Task OnControlAsync(StreamConnection connection, ClientMessage message, StreamHub hub, FloorControl floor, CancellationToken ct)

@@ -15,10 +15,10 @@ public static class ServerAudioEndpoint
 
     public static void MapServerAudio(this IEndpointRouteBuilder app) => app.MapGet(ServerAudio.Path, Handle);
 
-    static async Task<IResult> Handle(HttpContext http, ServerAudio audio, CancellationToken ct)
+    static async Task<Results<EmptyHttpResult, JsonHttpResult<MatrixError>>> Handle(HttpContext http, ServerAudio audio, CancellationToken ct)
     {
         if (!http.WebSockets.IsWebSocketRequest)
-            return MatrixError.Unrecognized("This endpoint is a WebSocket: send an Upgrade request", 400).ToResult();
+            return MatrixError.Unrecognized("This endpoint is a WebSocket: send an Upgrade request", 400).ToTypedResult();
         var origin = http.FederationOrigin();
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
         using var reader = new WebSocketMessageReader(socket, MaxMessage);
@@ -33,6 +33,6 @@ public static class ServerAudioEndpoint
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException) { }
-        return Results.Empty;
+        return TypedResults.Empty;
     }
 }
