@@ -342,7 +342,7 @@ internal static class WalkieCli
     private static string? Hint(string? errcode) => errcode switch
     {
         MatrixErrorCodes.Forbidden => "Hint: this device needs consent in the room (walkie consent --room ROOM) and must be joined.",
-        MatrixErrorCodes.NotEnabled => "Hint: walkie-talkie is off in this room (its org.matrix.msc4002.walkie_talkie state is missing or disabled).",
+        WalkieErrorCodes.NotEnabled => "Hint: walkie-talkie is off in this room (its org.matrix.msc4002.walkie_talkie state is missing or disabled).",
         MatrixErrorCodes.UnknownToken => "Hint: the stored session is no longer valid; run walkie login again.",
         _ => null,
     };

@@ -13,13 +13,11 @@ public sealed class MatrixApiException(string errcode, string error, HttpStatusC
     public JsonObject? Body { get; } = body;
 }
 
-/// <summary>Error codes a walkie-talkie client reacts to.</summary>
+/// <summary>Standard Matrix error codes a walkie-talkie client reacts to; the MSC4002 ones are <see cref="WalkieErrorCodes"/>.</summary>
 public static class MatrixErrorCodes
 {
     public const string Forbidden = "M_FORBIDDEN";
     public const string UnknownToken = "M_UNKNOWN_TOKEN";
     public const string NotFound = "M_NOT_FOUND";
     public const string Unknown = "M_UNKNOWN";
-    public const string NotEnabled = "ORG.MATRIX.MSC4002_NOT_ENABLED";
-    public const string FloorTaken = "ORG.MATRIX.MSC4002_FLOOR_TAKEN";
 }

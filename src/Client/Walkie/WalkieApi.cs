@@ -33,7 +33,7 @@ public sealed class WalkieApi(MatrixSession session)
     {
         var (status, body) = await session.SendRawAsync(HttpMethod.Post, RoomPath(roomId, "floor/request"),
             new JsonObject { ["priority"] = priority.ToWire() }, cancellationToken);
-        if (status == HttpStatusCode.Conflict && body.String("errcode") == MatrixErrorCodes.FloorTaken)
+        if (status == HttpStatusCode.Conflict && body.String("errcode") == WalkieErrorCodes.FloorTaken)
             return new FloorRequestResult.Taken(
                 body.Device("holder") ?? throw new InvalidDataException("409 FLOOR_TAKEN without a holder."),
                 body.String("error"));

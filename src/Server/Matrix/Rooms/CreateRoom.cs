@@ -85,7 +85,7 @@ public static class CreateRoom
             }
         }
 
-        if (alias is not null) await Aliases.SetAsync(query, alias, roomId, creator, ct);
+        if (alias is not null) await RoomAlias.SetAsync(query, alias, roomId, creator, ct);
         return TypedResults.Ok(new Response(roomId));
     }
 

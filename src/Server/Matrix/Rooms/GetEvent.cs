@@ -12,6 +12,6 @@ public static class GetEvent
         if (error is not null) return error.ToTypedResult();
         var e = await RoomWriter.LoadEventAsync(q, eventId, ct);
         if (e is null || e.RoomId != roomId) return MatrixError.NotFound("Event not found").ToTypedResult();
-        return TypedResults.Ok(await Redactions.ToClientEventAsync(q, room!, e, clock.GetUtcNow().ToUnixTimeMilliseconds(), http.Device().DeviceId, ct));
+        return TypedResults.Ok(await ReadRoom.ToClientEventAsync(q, room!, e, clock.GetUtcNow().ToUnixTimeMilliseconds(), http.Device().DeviceId, ct));
     }
 }

@@ -38,7 +38,7 @@ public static class JoinRoom
             var (resolved, aliasServers) = await remote.ResolveAliasAsync(target, ct);
             (roomId, servers) = (resolved, [.. aliasServers, .. servers]);
         }
-        else roomId = await Aliases.ResolveAsync(query, target, ct);
+        else roomId = await RoomAlias.ResolveAsync(query, target, ct);
         if (roomId is null) return MatrixError.NotFound($"Room {target} not found").ToTypedResult();
 
         var room = await query.LoadAsync<RoomState>(roomId, ct);

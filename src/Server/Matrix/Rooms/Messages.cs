@@ -45,7 +45,7 @@ public static class Messages
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var chunk = new List<JsonObject>();
         foreach (var e in page.Where(e => types.Matches(e.Event.Type)))
-            chunk.Add(await Redactions.ToClientEventAsync(q, room!, e.Event, now, device.DeviceId, ct));
+            chunk.Add(await ReadRoom.ToClientEventAsync(q, room!, e.Event, now, device.DeviceId, ct));
 
         var startToken = RoomTimeline.Token(start == long.MaxValue ? page.FirstOrDefault()?.Seq ?? 0 : start);
         var end = page.Count == count ? RoomTimeline.Token(backwards ? page[^1].Seq - 1 : page[^1].Seq) : null;

@@ -22,9 +22,11 @@ public static class RoomsModule
         v3.MapGetEvent();
         v3.MapGetJoinedRooms();
         v3.MapMessages();
-        v3.MapRedact();
+        v3.MapRedactEvent();
         v3.MapSetTyping();
         v3.MapSendReceipt();
-        v3.MapAliases();
+        v3.MapGetRoomIdByAlias();
+        v3.MapSetRoomAlias();
+        v3.MapDeleteRoomAlias();
     }
 }

@@ -148,7 +148,7 @@ public static class Sync
 
         var timelineEvents = new List<JsonObject>();
         foreach (var e in timeline.Where(e => request.Options.IncludesTimelineType(e.Event.Type)))
-            timelineEvents.Add(await Redactions.ToClientEventAsync(session, room, e.Event, now, request.Device.DeviceId, ct));
+            timelineEvents.Add(await ReadRoom.ToClientEventAsync(session, room, e.Event, now, request.Device.DeviceId, ct));
 
         var joined = room.UsersWithMembership(Memberships.Join).ToList();
         var invited = room.UsersWithMembership(Memberships.Invite).Count();

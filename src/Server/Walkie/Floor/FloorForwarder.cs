@@ -1,3 +1,4 @@
+using WalkieTalkie.Protocol;
 using WalkieTalkie.Server.Federation;
 
 namespace WalkieTalkie.Server.Walkie.Floor;
@@ -50,7 +51,7 @@ public sealed class FloorForwarder(FederationClient client, IOptions<FloorOption
         if (_unreachableSince.TryRemove(host, out _)) logger.LogInformation("Floor host {Host} answers again", host);
         if (status is >= 200 and < 300) return FloorWire.ParseOutcome(answer);
         var code = answer["errcode"]?.GetValue<string>() ?? "M_UNKNOWN";
-        if (status == StatusCodes.Status409Conflict && code == WalkieErrors.FloorTakenCode && answer["holder"] is JsonObject holder)
+        if (status == StatusCodes.Status409Conflict && code == WalkieErrorCodes.FloorTaken && answer["holder"] is JsonObject holder)
             return new FloorOutcome.Denied(new DeviceRef(holder["user_id"]!.GetValue<string>(), holder["device_id"]!.GetValue<string>()), DenyReason.Taken);
         throw new MatrixException(new MatrixError(code, answer["error"]?.GetValue<string>() ?? "") { Status = status });
     }

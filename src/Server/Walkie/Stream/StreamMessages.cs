@@ -43,7 +43,7 @@ public static class StreamMessages
             new(g.RoomId, null, g.Holder, Taken(g.RoomId, g.Holder, g.Epoch, g.Emergency)),
         ],
         FloorQueued q => [new(q.RoomId, q.Device, null, Queued(q.RoomId, q.Position))],
-        FloorDenied d => [new(d.RoomId, d.Requester, null, Denied(d.RoomId, WalkieErrors.FloorTakenCode, d.Reason.ToWire(), d.Holder))],
+        FloorDenied d => [new(d.RoomId, d.Requester, null, Denied(d.RoomId, WalkieErrorCodes.FloorTaken, d.Reason.ToWire(), d.Holder))],
         FloorRevoked r => [new(r.RoomId, r.Holder, null, Revoked(r.RoomId, r.Reason.ToWire(), r.Epoch))],
         FloorIdle i => [new(i.RoomId, null, null, Idle(i.RoomId, i.Reason, i.Epoch))],
         _ => [],
