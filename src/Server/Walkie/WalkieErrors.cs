@@ -6,9 +6,6 @@ namespace WalkieTalkie.Server.Walkie;
 /// <summary>The MSC4002 errors as the server answers them (codes: <see cref="WalkieErrorCodes"/>); everything else is a standard Matrix error.</summary>
 public static class WalkieErrors
 {
-    /// <summary>The stream endpoint's name for <see cref="WalkieErrorCodes.FloorTaken"/>; the code itself is declared once, in Protocol.</summary>
-    public const string FloorTakenCode = WalkieErrorCodes.FloorTaken;
-
     /// <summary>503: the room's floor is decided by another server, which does not answer; nobody is granted meanwhile.</summary>
     public static MatrixError FloorHostUnreachable(string host) =>
         new(WalkieErrorCodes.FloorHostUnreachable, $"The floor of this room is decided by {host}, which cannot be reached; no one can be granted the floor until it answers or the room changes floor_host")

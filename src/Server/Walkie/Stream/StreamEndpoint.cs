@@ -63,7 +63,7 @@ public static class StreamEndpoint
                         {
                             FloorOutcome.Granted g => StreamMessages.Granted(roomId, g.Epoch, g.ExpiresAt),
                             FloorOutcome.Queued q => StreamMessages.Queued(roomId, q.Position),
-                            FloorOutcome.Denied d => StreamMessages.Denied(roomId, WalkieErrors.FloorTakenCode, d.Reason.ToWire(), d.Holder),
+                            FloorOutcome.Denied d => StreamMessages.Denied(roomId, WalkieErrorCodes.FloorTaken, d.Reason.ToWire(), d.Holder),
                             var other => StreamMessages.Error(ProtocolErrors.Unknown, $"Unexpected outcome {other}", roomId),
                         });
                     break;
