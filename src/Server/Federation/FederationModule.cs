@@ -29,8 +29,8 @@ public static class FederationModule
         services.AddSingleton<IIncomingEdu, TypingEdu>();
         services.AddSingleton<IIncomingEdu, ReceiptEdu>();
         services.AddSingleton<IIncomingEdu, DirectToDeviceEdu>();
-        services.AddSingleton<IIncomingEdu, DeviceListUpdateEdu>();
-        services.AddSingleton<IIncomingEdu, SigningKeyUpdateEdu>();
+        foreach (var eduType in DeviceKeysChangedEdu.Types)
+            services.AddSingleton<IIncomingEdu>(sp => new DeviceKeysChangedEdu(eduType, sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<TimeProvider>()));
         // The rooms part may register its own (servers in the room's state) after this one.
         services.AddSingleton<IRoomServers, MemberServers>();
         services.AddHostedService<DeviceListBroadcaster>();

@@ -45,11 +45,11 @@ public sealed class DeviceListBroadcaster(IDocumentStore store, FederationSender
             var servers = await rooms.SharingARoomWithAsync(change.UserId, ct);
             if (servers.Count == 0) continue;
             var (type, content) = change.DeviceId is { } deviceId
-                ? (DeviceListUpdateEdu.Type, new JsonObject
+                ? (DeviceKeysChangedEdu.DeviceListUpdate, new JsonObject
                 {
                     ["user_id"] = change.UserId, ["device_id"] = deviceId, ["stream_id"] = e.Sequence, ["prev_id"] = new JsonArray(),
                 })
-                : (SigningKeyUpdateEdu.Type, await SigningKeysAsync(session, change.UserId, ct));
+                : (DeviceKeysChangedEdu.SigningKeyUpdate, await SigningKeysAsync(session, change.UserId, ct));
             foreach (var server in servers) sender.EnqueueEdu(session, server, type, content);
             woken.UnionWith(servers);
         }

@@ -1,4 +1,3 @@
-using WalkieTalkie.Server.Matrix.Rooms;
 using Key = (string Type, string StateKey);
 
 namespace WalkieTalkie.Server.Federation.Rooms;

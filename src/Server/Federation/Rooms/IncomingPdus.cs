@@ -1,5 +1,4 @@
 using WalkieTalkie.Server.Federation.Receiving;
-using WalkieTalkie.Server.Federation.Transport;
 
 namespace WalkieTalkie.Server.Federation.Rooms;
 

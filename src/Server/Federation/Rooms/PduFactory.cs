@@ -1,5 +1,4 @@
 using WalkieTalkie.Server.Federation.Crypto;
-using WalkieTalkie.Server.Matrix.Rooms;
 
 namespace WalkieTalkie.Server.Federation.Rooms;
 

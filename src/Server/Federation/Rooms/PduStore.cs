@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Matrix.Rooms;
-
 namespace WalkieTalkie.Server.Federation.Rooms;
 
 /// <summary>Reading accepted PDUs: by id, auth chains, the state of a room as PDUs, the servers in a room.</summary>

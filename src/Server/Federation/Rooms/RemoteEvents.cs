@@ -1,5 +1,3 @@
-using WalkieTalkie.Server.Matrix.Rooms;
-
 namespace WalkieTalkie.Server.Federation.Rooms;
 
 /// <summary>

@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Federation.Keys;
-using WalkieTalkie.Server.Federation.Transport;
-using WalkieTalkie.Server.Matrix.Rooms;
 
 namespace WalkieTalkie.Server.Federation.Rooms;
 

@@ -1,25 +1,18 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Features;
 using WalkieTalkie.Server.Federation.Keys;
 
 namespace WalkieTalkie.Server.Federation.Transport;
 
-/// <summary>Marks a federation endpoint that the spec serves without authentication (e.g. /version).</summary>
-public sealed class AnonymousFederation
-{
-    public static readonly AnonymousFederation Instance = new();
-}
-
 /// <summary>
 /// Every request under /_matrix/federation/ must carry a valid X-Matrix signature of its origin, addressed to this server;
-/// else 401 M_UNAUTHORIZED. Handlers read the authenticated origin with <see cref="FederationOrigin"/>.
+/// else 401 M_UNAUTHORIZED. An endpoint the spec serves without authentication (e.g. /version) is marked with ASP.NET's
+/// <c>AllowAnonymous()</c>. Handlers read the authenticated origin with <see cref="FederationOrigin"/>.
 /// </summary>
 public static class FederationAuth
 {
     const string OriginKey = "matrix.federation.origin";
     public const string Prefix = "/_matrix/federation";
-
-    public static TBuilder AllowAnonymousFederation<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(AnonymousFederation.Instance);
 
     /// <summary>The server that signed this request; only valid on /_matrix/federation/ endpoints.</summary>
     public static string FederationOrigin(this HttpContext http) =>
@@ -29,7 +22,7 @@ public static class FederationAuth
     {
         app.Use(async (http, next) =>
         {
-            if (!http.Request.Path.StartsWithSegments(Prefix) || http.GetEndpoint()?.Metadata.GetMetadata<AnonymousFederation>() is not null)
+            if (!http.Request.Path.StartsWithSegments(Prefix) || http.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is not null)
             {
                 await next(http);
                 return;

@@ -12,5 +12,5 @@ public static class GetFederationVersion
     static readonly Response Body = new(new ServerInfo("WalkieTalkie", Version));
 
     public static void MapGetFederationVersion(this IEndpointRouteBuilder app) =>
-        app.MapGet("/_matrix/federation/v1/version", () => TypedResults.Ok(Body)).AllowAnonymousFederation();
+        app.MapGet("/_matrix/federation/v1/version", () => TypedResults.Ok(Body)).AllowAnonymous();
 }

@@ -1,11 +1,9 @@
-using Microsoft.Extensions.Options;
 using Wolverine;
 using Wolverine.Marten;
 using WalkieTalkie.Server.Federation.Crypto;
 using WalkieTalkie.Server.Federation.Keys;
 using WalkieTalkie.Server.Federation.Rooms;
 using WalkieTalkie.Server.Federation.Sending;
-using WalkieTalkie.Server.Infrastructure.Sync;
 
 namespace WalkieTalkie.Server.Matrix.Rooms;
 

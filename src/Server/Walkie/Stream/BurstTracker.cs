@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 
 namespace WalkieTalkie.Server.Walkie.Stream;

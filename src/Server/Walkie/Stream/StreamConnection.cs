@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using WalkieTalkie.Protocol;
 using WalkieTalkie.Server.Walkie.Stream.Relay;

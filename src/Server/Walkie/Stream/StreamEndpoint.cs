@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using WalkieTalkie.Protocol;
 using WalkieTalkie.Server.Walkie.Floor;
 using WalkieTalkie.Server.Walkie.Stream.Relay;

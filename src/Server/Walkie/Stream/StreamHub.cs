@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
 using WalkieTalkie.Protocol;
-using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Consent;
 using WalkieTalkie.Server.Walkie.Floor;
 using WalkieTalkie.Server.Walkie.Stream.Relay;

@@ -1,4 +1,3 @@
-using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Walkie.Consent;
 using WalkieTalkie.Server.Walkie.Floor;
 using WalkieTalkie.Server.Walkie.Stream.Bus;

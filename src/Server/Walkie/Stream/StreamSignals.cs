@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Npgsql;
 using WalkieTalkie.Protocol;
-using WalkieTalkie.Server.Infrastructure.Sync;
 using WalkieTalkie.Server.Walkie.Stream.Bus;
 
 namespace WalkieTalkie.Server.Walkie.Stream;

@@ -1,13 +1,9 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text;
 using System.Threading.Channels;
-using Microsoft.Extensions.Options;
 using WalkieTalkie.Server.Federation.Edus;
 using WalkieTalkie.Server.Federation.Keys;
-using WalkieTalkie.Server.Federation.Transport;
-using WalkieTalkie.Server.Matrix.Rooms;
 using WalkieTalkie.Server.Walkie.Config;
 using WalkieTalkie.Server.Walkie.Floor;
 using WalkieTalkie.Server.Walkie.Stream.Bus;

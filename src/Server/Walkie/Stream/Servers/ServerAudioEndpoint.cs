@@ -1,6 +1,5 @@
 using System.Net.WebSockets;
 using WalkieTalkie.Protocol;
-using WalkieTalkie.Server.Federation.Transport;
 
 namespace WalkieTalkie.Server.Walkie.Stream.Servers;
 
