@@ -47,22 +47,40 @@ public sealed class when_the_floor_times_out(IntegrationFixture fixture, Xunit.A
     }
 
     [Fact]
-    public async Task audio_frames_keep_a_holder_past_end_of_media()
+    public async Task audio_frames_keep_a_holder_past_end_of_media_and_its_timers_decide_nothing_meanwhile()
     {
         var alice = await MatrixTestClient.RegisterAsync(_host);
         var room = await WalkieRoom.CreateAsync(alice, new { enabled = true, max_talk_ms = 60_000, end_of_media_ms = 600 });
         await room.ConsentAsync(alice);
         var epoch = (await room.RequestOkAsync(alice))["epoch"]!.GetValue<long>();
         var media = _host.Services.GetRequiredService<WalkieTalkie.Server.Walkie.Floor.IMediaActivity>();
+        // Every floor transaction is a span tagged with its room: while audio arrives, the timers re-arm without one.
+        var decisions = 0;
+        using var spans = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == WalkieServer.ActivitySource,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
+                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a =>
+            {
+                if (a.OperationName == WalkieTalkie.Server.Walkie.Observability.FloorMetrics.DecideSpan && Equals(a.GetTagItem("walkie.room"), room.Id))
+                    Interlocked.Increment(ref decisions);
+            },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(spans);
 
         var talking = System.Diagnostics.Stopwatch.StartNew();
-        while (talking.Elapsed < TimeSpan.FromSeconds(1.5))
+        while (talking.Elapsed < TimeSpan.FromSeconds(2.5))
         {
             media.FrameReceived(room.Id, epoch, DateTimeOffset.UtcNow);
             await Task.Delay(100);
         }
+        var decidedWhileTalking = Volatile.Read(ref decisions);
         Assert.Equal(alice.DeviceId, Holder(await room.FloorAsync(alice)));
-        // Silence from now: end of media counts from the last frame.
+        output.WriteLine($"floor transactions in the room during 2.5 s of audio (end of media 600 ms): {decidedWhileTalking}");
+        Assert.Equal(0, decidedWhileTalking);
+        // Silence from now: end of media counts from the last frame, and is decided.
         await EventuallyAsync(() => room.FloorAsync(alice), f => State(f) == "idle", TimeSpan.FromSeconds(10), "idle after silence");
+        Assert.True(Volatile.Read(ref decisions) >= 1, "the end-of-media revocation is a floor transaction");
     }
 }

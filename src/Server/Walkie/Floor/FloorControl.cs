@@ -45,6 +45,8 @@ public sealed class FloorControl(
 {
     readonly string _server = matrix.Value.ServerName;
     readonly ConcurrentDictionary<string, RoomLane> _lanes = new();
+    // The grant this process last committed in each room: what a timer needs to see that nothing can be due yet.
+    readonly ConcurrentDictionary<string, FloorState.Taken> _grants = new();
     readonly FloorOptions _options = options.Value;
     long _lostRaces, _batches, _decided;
 
@@ -241,7 +243,7 @@ public sealed class FloorControl(
                 }
                 p.Outcome = FloorPlan.OutcomeOf(p.Command, after, decided);
                 if (p.Command is FloorCommand.TimersDue due && decided.Count == 0 && state is FloorState.Taken t && t.Epoch == due.Epoch)
-                    rearms.Add((new FloorTimerDue(roomId, due.Epoch), due.Durable, NextDue(t, media.LastFrameAt(roomId, due.Epoch))));
+                    rearms.Add((new FloorTimerDue(roomId, due.Epoch), due.Durable, FloorDecider.TimersNextDue(t, media.LastFrameAt(roomId, due.Epoch))));
                 after = state;
                 events.AddRange(decided);
             }
@@ -286,6 +288,8 @@ public sealed class FloorControl(
 
     void AfterCommit(string roomId, BatchResult result)
     {
+        if (result.After is FloorState.Taken taken) _grants[roomId] = taken;
+        else _grants.TryRemove(roomId, out _);
         foreach (var e in result.Events)
         {
             switch (e)
@@ -306,13 +310,6 @@ public sealed class FloorControl(
 
     static DateTimeOffset FirstDue(FloorGranted g) => g.At + g.EndOfMedia < g.ExpiresAt ? g.At + g.EndOfMedia : g.ExpiresAt;
 
-    /// <summary>The grant is still on and nothing was due: whichever comes first of max talk and (last frame + end of media).</summary>
-    static DateTimeOffset NextDue(FloorState.Taken taken, DateTimeOffset? lastFrame)
-    {
-        var endOfMedia = (lastFrame is { } last && last > taken.GrantedAt ? last : taken.GrantedAt) + taken.EndOfMedia;
-        return endOfMedia < taken.ExpiresAt ? endOfMedia : taken.ExpiresAt;
-    }
-
     async Task RearmAsync((FloorTimerDue Due, bool Durable, DateTimeOffset At) rearm)
     {
         if (!rearm.Durable)
@@ -330,8 +327,25 @@ public sealed class FloorControl(
         catch (Exception e) { logger.LogWarning(e, "Could not re-arm the durable floor timer {Due}; the in-process timer still runs", rearm.Due); }
     }
 
+    /// <summary>
+    /// A grant's timer fired (<paramref name="durable"/>: the Wolverine backstop, else the in-process one). While the
+    /// holder's audio keeps arriving here and max talk is not reached, nothing can be due: the timer is re-armed from
+    /// the grant this process committed, without a transaction (the decider's own test, <see cref="FloorDecider.TimersQuietUntil"/>).
+    /// Anything else (silence, max talk, a grant this process does not know) is decided as a command.
+    /// </summary>
+    public async Task TimersDueAsync(FloorTimerDue due, bool durable, CancellationToken ct)
+    {
+        if (_grants.TryGetValue(due.RoomId, out var grant) && grant.Epoch == due.Epoch
+            && FloorDecider.TimersQuietUntil(grant, media.LastFrameAt(due.RoomId, due.Epoch), clock.GetUtcNow()) is { } next)
+        {
+            await RearmAsync((due, durable, next));
+            return;
+        }
+        await HandleAsync(new FloorCommand.TimersDue(due.RoomId, due.Epoch, durable), ct);
+    }
+
     void ScheduleInProcess(FloorTimerDue due, DateTimeOffset at) =>
-        timers.Schedule(TimerKey(due), at, ct => HandleAsync(new FloorCommand.TimersDue(due.RoomId, due.Epoch, Durable: false), ct));
+        timers.Schedule(TimerKey(due), at, ct => TimersDueAsync(due, durable: false, ct));
 
     static string TimerKey(FloorTimerDue due) => $"floor|{due.RoomId}|{due.Epoch}";
 

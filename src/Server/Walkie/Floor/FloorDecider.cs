@@ -196,6 +196,21 @@ public static class FloorDecider
 
     static FloorQueueEntry Entry(FloorQueued q) => new(q.Device, q.PowerLevel, q.Emergency);
 
+    /// <summary>
+    /// When the grant's timers are next due, if neither <see cref="CheckMaxTalk"/> nor <see cref="CheckEndOfMedia"/> would
+    /// revoke at <paramref name="now"/> (the same tests); null when one would. Only the grant's own times count, which
+    /// stay fixed for its epoch, so a timer may re-arm on this answer without deciding.
+    /// </summary>
+    public static DateTimeOffset? TimersQuietUntil(FloorState.Taken t, DateTimeOffset? lastMediaAt, DateTimeOffset now) =>
+        now >= t.ExpiresAt || now - SilentSince(t, lastMediaAt) >= t.EndOfMedia ? null : TimersNextDue(t, lastMediaAt);
+
+    /// <summary>Whichever comes first of max talk and (last frame, or the grant, + end of media).</summary>
+    public static DateTimeOffset TimersNextDue(FloorState.Taken t, DateTimeOffset? lastMediaAt)
+    {
+        var endOfMedia = SilentSince(t, lastMediaAt) + t.EndOfMedia;
+        return endOfMedia < t.ExpiresAt ? endOfMedia : t.ExpiresAt;
+    }
+
     static DateTimeOffset SilentSince(FloorState.Taken t, DateTimeOffset? lastMediaAt) =>
         lastMediaAt is { } last && last > t.GrantedAt ? last : t.GrantedAt;
 

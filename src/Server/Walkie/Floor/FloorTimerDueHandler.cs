@@ -10,5 +10,5 @@ public sealed record FloorTimerDue(string RoomId, long Epoch);
 public static class FloorTimerDueHandler
 {
     public static Task Handle(FloorTimerDue due, FloorControl floor, CancellationToken ct) =>
-        floor.HandleAsync(new FloorCommand.TimersDue(due.RoomId, due.Epoch, Durable: true), ct);
+        floor.TimersDueAsync(due, durable: true, ct);
 }

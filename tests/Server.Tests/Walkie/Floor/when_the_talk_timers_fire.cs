@@ -86,3 +86,49 @@ public sealed class when_end_of_media_is_due
             .When(EndOfMediaDue(0), At(9))
             .Then();
 }
+
+/// <summary>
+/// <see cref="FloorDecider.TimersQuietUntil"/>: the answer a timer re-arms on without deciding (max talk 30 s, end of
+/// media 4 s). It must never say "quiet" where the decider would revoke, and never stay silent where nothing is due.
+/// </summary>
+public sealed class when_a_timer_asks_whether_anything_is_due
+{
+    static readonly FloorState.Taken AliceGrant = (FloorState.Taken)AliceHolds().Aggregate(FloorState.Initial, FloorDecider.Evolve);
+
+    [Fact]
+    public void while_audio_arrives_it_is_quiet_until_end_of_media_after_the_last_frame() =>
+        Assert.Equal(At(14), FloorDecider.TimersQuietUntil(AliceGrant, At(10), At(12)));
+
+    [Fact]
+    public void near_max_talk_it_is_quiet_until_max_talk() =>
+        Assert.Equal(At(30), FloorDecider.TimersQuietUntil(AliceGrant, At(28), At(29)));
+
+    [Fact]
+    public void after_end_of_media_of_silence_something_is_due() =>
+        Assert.Null(FloorDecider.TimersQuietUntil(AliceGrant, At(10), At(14)));
+
+    [Fact]
+    public void at_max_talk_something_is_due_though_audio_arrives() =>
+        Assert.Null(FloorDecider.TimersQuietUntil(AliceGrant, At(30), At(30)));
+
+    [Fact]
+    public void without_any_frame_silence_counts_from_the_grant() =>
+        Assert.Null(FloorDecider.TimersQuietUntil(AliceGrant, null, At(4)));
+
+    [Fact]
+    public void it_agrees_with_the_decider_at_every_moment_of_a_grant()
+    {
+        var checkedMoments = 0;
+        for (var nowMs = 0; nowMs <= 32_000; nowMs += 250)
+            foreach (DateTimeOffset? last in new DateTimeOffset?[] { null, T0.AddSeconds(-1), At(nowMs / 1000.0 - 5), At(nowMs / 1000.0 - 4), At(nowMs / 1000.0 - 0.02), At(nowMs / 1000.0) })
+            {
+                var now = T0.AddMilliseconds(nowMs);
+                var decided = FloorDecider.Decide(MaxTalkDue(1), AliceGrant, now).Length + FloorDecider.Decide(EndOfMediaDue(1, last), AliceGrant, now).Length;
+                var quietUntil = FloorDecider.TimersQuietUntil(AliceGrant, last, now);
+                Assert.True((decided == 0) == quietUntil.HasValue, $"at {nowMs} ms, last frame {last:O}: decided {decided} events, quiet until {quietUntil:O}");
+                if (quietUntil is { } due) Assert.True(due > now, $"at {nowMs} ms the next due time {due:O} is not ahead");
+                checkedMoments++;
+            }
+        Assert.Equal(129 * 6, checkedMoments);
+    }
+}
