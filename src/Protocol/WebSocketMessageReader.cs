@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 
 namespace WalkieTalkie.Protocol;
 
@@ -24,6 +25,12 @@ public sealed class WebSocketMessageReader(WebSocket socket, int maxMessageBytes
 
     public int MaxMessageBytes { get; } = maxMessageBytes;
 
+    /// <summary>
+    /// The next whole message. A read usually waits for the peer, so it completes asynchronously; the pooling builder
+    /// reuses its state machine instead of allocating one per message (one message per 20 ms audio frame). Await the
+    /// result once, as every caller does.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<WebSocketMessage> ReadAsync(CancellationToken ct)
     {
         ReturnLarge();
