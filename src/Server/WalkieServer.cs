@@ -71,6 +71,9 @@ public static class WalkieServer
         {
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
+            // DeviceRemoved has two independent handlers (consent, keys): each its own chain, transaction and retries,
+            // as Wolverine 7 does by default; combining them is obsolete in 6.x.
+            opts.MultipleHandlerBehavior = MultipleHandlerBehavior.Separated;
             // Tests host the server from a test runner; handlers live in this assembly.
             opts.ApplicationAssembly = typeof(WalkieServer).Assembly;
             // Scheduled messages are the restart-proof backstop for timers; poll them every second.
