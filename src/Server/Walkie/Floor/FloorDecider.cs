@@ -64,11 +64,11 @@ public static class FloorDecider
         (RevokeFloor { Reason: not RevokeReason.Disconnected } c, FloorState.Taken t) when t.IsQueued(c.Device) =>
             [new FloorLeftQueue(c.RoomId, c.Device, LeaveReasonFor(c.Reason), now)],
 
-        (CheckMaxTalk c, FloorState.Taken t) when c.Epoch == t.Epoch && now >= t.ExpiresAt =>
+        (CheckMaxTalk c, FloorState.Taken t) when c.Epoch == t.Epoch && MaxTalkReached(t, now) =>
             Revoke(c.RoomId, t, RevokeReason.MaxTalkTime, null, c.Settings, c.Eligible, now),
 
         // The grant's own EndOfMedia applies: the holder was promised it when granted.
-        (CheckEndOfMedia c, FloorState.Taken t) when c.Epoch == t.Epoch && now - SilentSince(t, c.LastMediaAt) >= t.EndOfMedia =>
+        (CheckEndOfMedia c, FloorState.Taken t) when c.Epoch == t.Epoch && MediaEnded(t, c.LastMediaAt, now) =>
             Revoke(c.RoomId, t, RevokeReason.EndOfMedia, null, c.Settings, c.Eligible, now),
 
         _ => [],
@@ -202,7 +202,11 @@ public static class FloorDecider
     /// stay fixed for its epoch, so a timer may re-arm on this answer without deciding.
     /// </summary>
     public static DateTimeOffset? TimersQuietUntil(FloorState.Taken t, DateTimeOffset? lastMediaAt, DateTimeOffset now) =>
-        now >= t.ExpiresAt || now - SilentSince(t, lastMediaAt) >= t.EndOfMedia ? null : TimersNextDue(t, lastMediaAt);
+        MaxTalkReached(t, now) || MediaEnded(t, lastMediaAt, now) ? null : TimersNextDue(t, lastMediaAt);
+
+    static bool MaxTalkReached(FloorState.Taken t, DateTimeOffset now) => now >= t.ExpiresAt;
+
+    static bool MediaEnded(FloorState.Taken t, DateTimeOffset? lastMediaAt, DateTimeOffset now) => now - SilentSince(t, lastMediaAt) >= t.EndOfMedia;
 
     /// <summary>Whichever comes first of max talk and (last frame, or the grant, + end of media).</summary>
     public static DateTimeOffset TimersNextDue(FloorState.Taken t, DateTimeOffset? lastMediaAt)
