@@ -7,15 +7,9 @@ public static class FederationErrors
     public static MatrixError Unauthorized(string error) => new("M_UNAUTHORIZED", error) { Status = 401 };
 
     /// <summary>400 M_INCOMPATIBLE_ROOM_VERSION with the version beside errcode/error (make_join, invite).</summary>
-    public static JsonHttpResult<IncompatibleRoomVersionError> IncompatibleRoomVersion(string error, string roomVersion) =>
-        TypedResults.Json(new IncompatibleRoomVersionError("M_INCOMPATIBLE_ROOM_VERSION", error, roomVersion), statusCode: StatusCodes.Status400BadRequest);
+    public static MatrixError IncompatibleRoomVersion(string error, string roomVersion) =>
+        new("M_INCOMPATIBLE_ROOM_VERSION", error) { RoomVersion = roomVersion };
 }
-
-/// <summary>The Matrix error of a room version the other side cannot use, with that version (spec: make_join, invite v2).</summary>
-public sealed record IncompatibleRoomVersionError(
-    [property: JsonPropertyName("errcode")] string ErrCode,
-    [property: JsonPropertyName("error")] string Error,
-    [property: JsonPropertyName("room_version")] string RoomVersion);
 
 /// <summary>A peer answered with an error (or not at all); carries the status and its Matrix error when it sent one.</summary>
 public sealed class FederationException(string destination, int status, MatrixError? error, string message, Exception? inner = null)

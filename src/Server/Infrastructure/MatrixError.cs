@@ -13,6 +13,10 @@ public sealed record MatrixError(
     [JsonPropertyName("admin_contact"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? AdminContact { get; init; }
 
+    /// <summary>With M_INCOMPATIBLE_ROOM_VERSION: the room's version (spec: make_join, invite v2).</summary>
+    [JsonPropertyName("room_version"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? RoomVersion { get; init; }
+
     /// <summary>For endpoints declaring their answers as <c>Results&lt;Ok&lt;T&gt;, JsonHttpResult&lt;MatrixError&gt;&gt;</c>.</summary>
     public JsonHttpResult<MatrixError> ToTypedResult() => TypedResults.Json(this, statusCode: Status);
 

@@ -46,14 +46,14 @@ public static class ReceiveInvite
     public static void MapInvite(this RouteGroupBuilder federation) =>
         federation.MapPut("/v2/invite/{roomId}/{eventId}", Receive);
 
-    static async Task<Results<Ok<Response>, JsonHttpResult<MatrixError>, JsonHttpResult<IncompatibleRoomVersionError>>> Receive(string roomId,
+    static async Task<Results<Ok<Response>, JsonHttpResult<MatrixError>>> Receive(string roomId,
         string eventId, HttpContext http, PduVerifier verifier, RoomWriter writer, IQuerySession q, ServerSigningKeys keys,
         IOptions<MatrixOptions> matrix, CancellationToken ct)
     {
         var origin = http.FederationOrigin();
         var body = await MatrixBody.ReadObjectAsync(http.Request);
         var version = body.String("room_version") ?? "1";
-        if (!RoomVersions.IsSupported(version)) return FederationErrors.IncompatibleRoomVersion($"Room version {version} is not supported", version);
+        if (!RoomVersions.IsSupported(version)) return FederationErrors.IncompatibleRoomVersion($"Room version {version} is not supported", version).ToTypedResult();
         if (body["event"] is not JsonObject raw) return MatrixError.BadJson("`event` must be an object").ToTypedResult();
         var (pdu, error) = await verifier.VerifyAsync(raw, version, ct);
         if (pdu is null) return MatrixError.BadJson(error!).ToTypedResult();

@@ -17,7 +17,7 @@ public static class MakeMembership
             TimeProvider clock, CancellationToken ct) => Make(roomId, userId, Memberships.Leave, http, q, clock, ct));
     }
 
-    static async Task<Results<Ok<Response>, JsonHttpResult<MatrixError>, JsonHttpResult<IncompatibleRoomVersionError>>> Make(string roomId,
+    static async Task<Results<Ok<Response>, JsonHttpResult<MatrixError>>> Make(string roomId,
         string userId, string membership, HttpContext http, IQuerySession q, TimeProvider clock, CancellationToken ct)
     {
         var origin = http.FederationOrigin();
@@ -32,7 +32,7 @@ public static class MakeMembership
             // Without `ver` the joining server supports only room version 1.
             var versions = http.Request.Query["ver"].Select(v => v ?? "").ToList();
             if (!versions.Contains(dag.RoomVersion))
-                return FederationErrors.IncompatibleRoomVersion($"The room has version {dag.RoomVersion}", dag.RoomVersion);
+                return FederationErrors.IncompatibleRoomVersion($"The room has version {dag.RoomVersion}", dag.RoomVersion).ToTypedResult();
         }
 
         var content = new JsonObject { ["membership"] = membership };

@@ -54,4 +54,27 @@ public sealed class when_a_user_joins_a_room_of_another_server(IntegrationFixtur
             .ShouldBeMatrixError(HttpStatusCode.Forbidden, "M_FORBIDDEN");
         Assert.DoesNotContain(bob.UserId, await alice.JoinedMembersAsync(room));
     }
+
+    [Fact]
+    public async Task a_server_that_does_not_support_the_rooms_version_is_told_which_version_it_is()
+    {
+        await using var pair = await FederationPair.StartAsync(fixture);
+        var alice = await MatrixTestClient.RegisterAsync(pair.Hs1, "alice");
+        var room = await alice.CreatePublicRoomAsync();
+        var version = (await alice.GetJsonAsync($"/_matrix/client/v3/rooms/{RoomSteps.Path(room)}/state/m.room.create"))["room_version"]!.GetValue<string>();
+        var bob = Uri.EscapeDataString($"@bob:{FederationPair.Hs2Name}");
+
+        // Without `ver`, the joining server supports only room version 1 (spec: make_join).
+        using var refused = await SignedRequest.SendAsync(pair.Hs2, pair.Hs1, HttpMethod.Get,
+            $"/_matrix/federation/v1/make_join/{Uri.EscapeDataString(room)}/{bob}?ver=1");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var error = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!.AsObject();
+        Assert.Equal("M_INCOMPATIBLE_ROOM_VERSION", error["errcode"]!.GetValue<string>());
+        Assert.Equal(version, error["room_version"]!.GetValue<string>());
+
+        using var offered = await SignedRequest.SendAsync(pair.Hs2, pair.Hs1, HttpMethod.Get,
+            $"/_matrix/federation/v1/make_join/{Uri.EscapeDataString(room)}/{bob}?ver=1&ver={version}");
+        Assert.Equal(HttpStatusCode.OK, offered.StatusCode);
+        Assert.Equal(version, JsonNode.Parse(await offered.Content.ReadAsStringAsync())!["room_version"]!.GetValue<string>());
+    }
 }
